@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import {
+  encryptionKeys,
+  guid,
+  hhmm,
+  httpUrl,
+  httpsUrl,
+  intInRange,
+  logLevel,
+  nonEmptySecret,
+  queuePrefix,
+  redisUrl,
+  upn,
+  webhookSecrets,
+} from './env-schema';
+import { parseConfig } from './parse-config';
+
+/**
+ * Each service's configuration is declared once here: the schema is the parser and the
+ * type (STYLE habit 8). Entry points call load*Config(process.env) once; tests build the
+ * objects directly. Variable names are public contract (spec/config.md).
+ */
+
+const shared = {
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: queuePrefix.default('hirepass'),
+  LOG_LEVEL: logLevel.default('info'),
+  PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
+  DEFAULT_ACTIVATION_TIME: hhmm.default('08:00'),
+  PASSCODE_ENCRYPTION_KEYS: encryptionKeys,
+};
+
+const apiSchema = z
+  .object({
+    ...shared,
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: intInRange(0, 65535).default(3000),
+    HR_WEBHOOK_SECRETS: webhookSecrets,
+    HR_WEBHOOK_TOLERANCE_SECONDS: intInRange(1, 86_400).default(300),
+    HR_WEBHOOK_RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000).default(600),
+    LATE_START_GRACE_DAYS: intInRange(0, 365).default(0),
+    OPS_TOKEN: nonEmptySecret,
+  })
+  .transform((e) => ({
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    defaultActivationTime: e.DEFAULT_ACTIVATION_TIME,
+    passcodeKeys: e.PASSCODE_ENCRYPTION_KEYS,
+    host: e.HOST,
+    port: e.PORT,
+    webhookSecrets: e.HR_WEBHOOK_SECRETS,
+    webhookToleranceSeconds: e.HR_WEBHOOK_TOLERANCE_SECONDS,
+    webhookRateLimitPerMinute: e.HR_WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    lateStartGraceDays: e.LATE_START_GRACE_DAYS,
+    opsToken: e.OPS_TOKEN,
+  }));
+
+const workerSchema = z
+  .object({
+    ...shared,
+    AZURE_TENANT_ID: z.string().min(1),
+    AZURE_CLIENT_ID: z.string().min(1),
+    AZURE_CLIENT_SECRET: z.string().min(1),
+    AZURE_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+    GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
+    TAP_PILOT_GROUP_ID: guid,
+    WEB_SIGNIN_DEVICE_GROUP_ID: guid,
+    NOTICE_SENDER_UPN: upn,
+    // Not in spec/config.md's table: tuning knobs with safe defaults.
+    WORKER_CONCURRENCY: intInRange(1, 1000).default(20),
+    USER_LOOKUP_WINDOW_MINUTES: intInRange(0, 43_200).default(2880),
+    REPLICATION_WINDOW_MINUTES: intInRange(0, 1440).default(30),
+    TAP_POLICY_CACHE_SECONDS: intInRange(0, 3600).default(60),
+  })
+  .transform((e) => ({
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    defaultActivationTime: e.DEFAULT_ACTIVATION_TIME,
+    passcodeKeys: e.PASSCODE_ENCRYPTION_KEYS,
+    azure: {
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      clientSecret: e.AZURE_CLIENT_SECRET,
+      authorityHost: e.AZURE_AUTHORITY_HOST,
+    },
+    graphBaseUrl: e.GRAPH_BASE_URL,
+    tapPilotGroupId: e.TAP_PILOT_GROUP_ID,
+    webSignInDeviceGroupId: e.WEB_SIGNIN_DEVICE_GROUP_ID,
+    noticeSenderUpn: e.NOTICE_SENDER_UPN,
+    concurrency: e.WORKER_CONCURRENCY,
+    userLookupWindowMs: e.USER_LOOKUP_WINDOW_MINUTES * 60_000,
+    replicationWindowMs: e.REPLICATION_WINDOW_MINUTES * 60_000,
+    tapPolicyCacheMs: e.TAP_POLICY_CACHE_SECONDS * 1000,
+  }));
+
+export type ApiConfig = z.output<typeof apiSchema>;
+export type WorkerConfig = z.output<typeof workerSchema>;
+
+export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  return parseConfig(apiSchema, env);
+}
+
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  return parseConfig(workerSchema, env);
+}

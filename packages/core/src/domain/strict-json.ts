@@ -1,0 +1,71 @@
+/**
+ * JSON.parse accepts things a webhook must not: duplicate keys (the last silently wins, so
+ * two readers may disagree on what was sent), `__proto__` and friends, and any depth.
+ * This parses with JSON.parse and then walks the text once to refuse those.
+ */
+
+export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type StrictJsonResult =
+  | { ok: true; value: unknown }
+  | { ok: false; message: string };
+
+export function parseStrictJson(bytes: Uint8Array, maxDepth: number): StrictJsonResult {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return { ok: false, message: 'the body starts with a UTF-8 byte order mark; send plain UTF-8 JSON' };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, message: 'the body is not valid UTF-8' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, message: `malformed JSON: ${(err as Error).message}` };
+  }
+  const problem = scanStructure(text, maxDepth);
+  return problem ? { ok: false, message: problem } : { ok: true, value };
+}
+
+interface Frame {
+  keys: Set<string> | null; // null for arrays
+  expectKey: boolean;
+  path: string;
+}
+
+/** Assumes `text` is valid JSON (JSON.parse accepted it). Returns a problem or null. */
+function scanStructure(text: string, maxDepth: number): string | null {
+  const stack: Frame[] = [];
+  let pendingKey = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const top = stack[stack.length - 1];
+      const path = top ? `${top.path}/${top.keys ? pendingKey : '*'}` : '';
+      if (stack.length + 1 > maxDepth) return `nesting deeper than ${maxDepth} levels at ${path || '/'}`;
+      stack.push({ keys: c === '{' ? new Set() : null, expectKey: c === '{', path });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (FORBIDDEN_KEYS.has(key)) return `the key "${key}" is not allowed (at ${top.path || '/'})`;
+        if (top.keys.has(key)) return `duplicate key "${key}" at ${top.path || '/'}`;
+        top.keys.add(key);
+        top.expectKey = false;
+        pendingKey = key;
+      }
+      i = j;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,95 @@
+/**
+ * The narrow port through which the workflow talks to Microsoft Graph (STYLE habit 7).
+ * One adapter (msgraph.adapter.ts) implements it with the real SDK and maps its errors to
+ * the WorkflowError kinds in ../errors.ts: a method either returns its documented outcome or
+ * throws ThrottledError / TransientError / WaitingError / PermanentError.
+ * Every write returns Graph's request-id for the audit trail.
+ */
+
+/** servicePlanId of Entra ID P1 (also inside P2, EMS, M365 E3/E5, Business Premium). */
+export const ENTRA_ID_P1_SERVICE_PLAN_ID = '41781fb2-bc02-4b7c-bd55-b576c07bb09d';
+
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string;
+  mail?: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest' | string;
+  /** An enabled service plan with the Entra ID P1 id is present. */
+  hasEntraIdP1: boolean;
+}
+
+export interface DirectoryDevice {
+  /** Directory object id, used in group $ref calls. */
+  id: string;
+  /** Registration id that Windows and asset systems know. */
+  deviceId: string;
+  displayName?: string;
+  trustType: 'AzureAd' | 'ServerAd' | 'Workplace' | string | null;
+  operatingSystem: string | null;
+  operatingSystemVersion: string | null;
+  accountEnabled: boolean;
+}
+
+export interface TapPolicy {
+  state: 'enabled' | 'disabled';
+  defaultLifetimeInMinutes: number;
+  minimumLifetimeInMinutes: number;
+  maximumLifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  defaultLength: number;
+  includeTargets: { targetType: string; id: string }[];
+  excludeTargets: { targetType: string; id: string }[];
+}
+
+export interface TapMethod {
+  id: string;
+  createdDateTime: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  isUsable: boolean;
+  methodUsabilityReason: string | null;
+}
+
+export interface IssuedTap extends TapMethod {
+  /** Plaintext: exists only in this object, which the caller must encrypt and drop at once. */
+  temporaryAccessPass: string;
+  requestId?: string;
+}
+
+export interface CreateTapRequest {
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  html: string;
+}
+
+export interface WriteResult<T extends string> {
+  outcome: T;
+  requestId?: string;
+}
+
+export interface GraphGateway {
+  /** null when Graph answers 404 (not provisioned yet, or a typo). */
+  getUser(idOrUpn: string): Promise<DirectoryUser | null>;
+  /** null when the user has no manager set. */
+  getManager(userId: string): Promise<DirectoryUser | null>;
+  findDeviceByDeviceId(deviceId: string): Promise<DirectoryDevice | null>;
+  /** The subset of groupIds that objectId is a member of (transitively). */
+  checkMemberGroups(objectId: string, groupIds: string[]): Promise<string[]>;
+  /** "already a member" is success: outcome 'already-member'. */
+  addGroupMember(groupId: string, objectId: string): Promise<WriteResult<'added' | 'already-member'>>;
+  removeGroupMember(groupId: string, objectId: string): Promise<WriteResult<'removed' | 'not-member'>>;
+  getTapPolicy(): Promise<TapPolicy>;
+  listTemporaryAccessPasses(userId: string): Promise<TapMethod[]>;
+  createTemporaryAccessPass(userId: string, req: CreateTapRequest): Promise<IssuedTap>;
+  deleteTemporaryAccessPass(userId: string, methodId: string): Promise<WriteResult<'deleted' | 'not-found'>>;
+  sendMail(senderUpn: string, message: MailMessage): Promise<WriteResult<'sent'>>;
+}

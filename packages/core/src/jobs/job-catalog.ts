@@ -1,0 +1,94 @@
+import type { HireEvent } from '../domain/hire-event.schema';
+
+/**
+ * The one catalog of queues and jobs shared by the API and the worker (STYLE habit 2).
+ * Plain data: core does not import BullMQ; the services turn these into Queue/Worker options.
+ *
+ * NEVER RENAME A QUEUE OR JOB NAME WITHOUT A MIGRATION: the names are persisted in Redis
+ * keys and in every waiting or delayed job; a renamed queue silently strands them.
+ */
+export const QUEUES = {
+  /** Accepted HR events, one job per webhook-id. */
+  events: 'hire-events',
+  /** Per-onboarding work: prepare (steps 1–4), activate (5–6), cancel, expire. */
+  onboarding: 'onboarding',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Payloads hold ids and HR data only: never a passcode, token or secret. */
+export interface ApplyHireEventJob {
+  eventId: string;
+  /** Arrival order at the API (Redis INCR): breaks ties between equal HR timestamps. */
+  seq: number;
+  receivedAt: string;
+  event: HireEvent;
+}
+
+export interface OnboardingJob {
+  employeeId: string;
+  onboardingId: string;
+  generation: number;
+}
+
+export interface OpsActionJob extends OnboardingJob {
+  /** Who asked, for the audit trail (e.g. "ops"). */
+  actor: string;
+  /** The audit entry id of the request, to tie the outcome to it. */
+  requestedAt: string;
+}
+
+export const JOBS = {
+  applyHireEvent: { queue: QUEUES.events, name: 'apply-hire-event' },
+  prepare: { queue: QUEUES.onboarding, name: 'prepare' },
+  activate: { queue: QUEUES.onboarding, name: 'activate' },
+  cancel: { queue: QUEUES.onboarding, name: 'cancel' },
+  expire: { queue: QUEUES.onboarding, name: 'expire' },
+  retry: { queue: QUEUES.onboarding, name: 'retry' },
+  reissue: { queue: QUEUES.onboarding, name: 'reissue' },
+} as const;
+export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];
+
+export interface JobPayloads {
+  'apply-hire-event': ApplyHireEventJob;
+  prepare: OnboardingJob;
+  activate: OnboardingJob;
+  cancel: OnboardingJob & { reason?: string; eventId: string };
+  expire: OnboardingJob;
+  retry: OpsActionJob;
+  reissue: OpsActionJob;
+}
+
+/**
+ * Retry policy, one layer: the Graph SDK's own retry handler is switched off, so a Graph
+ * call is tried `attempts` times by BullMQ, with capped exponential backoff (2 s, 4 s, …,
+ * 5 min) and jitter. 30 attempts ride out about two hours of outage before a step fails.
+ * 429s do not spend attempts (worker rate limit), and "waiting" conditions re-delay the job
+ * without spending attempts either, within their own windows.
+ */
+export const RETRY_POLICY = {
+  attempts: 30,
+  backoffType: 'capped-exponential',
+  baseDelayMs: 2_000,
+  maxDelayMs: 5 * 60_000,
+} as const;
+
+export function cappedExponentialBackoff(attemptsMade: number, random: () => number = Math.random): number {
+  const exp = Math.min(RETRY_POLICY.maxDelayMs, RETRY_POLICY.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+  // Full jitter on the upper half: spreads a burst of retries without ever retrying at once.
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/** Completed and failed jobs are kept this long, so a late duplicate add is still ignored. */
+export const JOB_RETENTION = {
+  completedAgeSeconds: 7 * 24 * 3600,
+  completedCount: 50_000,
+  failedAgeSeconds: 30 * 24 * 3600,
+} as const;
+
+/**
+ * BullMQ job ids may not contain ':' nor be integer strings; ids derived from HR data are
+ * kept readable where possible and hashed where not.
+ */
+export function jobId(kind: string, ...parts: (string | number)[]): string {
+  return [kind, ...parts.map((p) => String(p).replace(/[^A-Za-z0-9._-]/g, '_'))].join('-');
+}

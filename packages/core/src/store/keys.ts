@@ -1,0 +1,27 @@
+/**
+ * Every Redis key hirepass writes, in one place. `prefix` is QUEUE_PREFIX (a hash tag such as
+ * {hirepass} keeps them in one slot on Redis Cluster, which the Lua scripts need).
+ *
+ * Persisted names: never rename without a migration.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    onboarding: (employeeId: string) => `${prefix}:onboarding:${employeeId}`,
+    /** Sorted set of employeeIds by creation time (ms), for newest-first listing. */
+    onboardingIndex: `${prefix}:onboardings`,
+    /** List of earlier onboardings of the same employee (rehire), newest first. */
+    history: (employeeId: string) => `${prefix}:onboarding-history:${employeeId}`,
+    /** Receipt of an accepted webhook-id: the answer to repeat on duplicates. */
+    eventReceipt: (eventId: string) => `${prefix}:event:${eventId}`,
+    eventSeq: `${prefix}:event-seq`,
+    auditStream: (employeeId: string) => `${prefix}:audit:${employeeId}`,
+    auditGlobal: `${prefix}:audit`,
+    /** Hash of one reveal link, keyed by the SHA-256 of its token. */
+    revealLink: (tokenHash: string) => `${prefix}:reveal:${tokenHash}`,
+    /** The encrypted passcode of one TAP; Redis itself drops it when the TAP expires. */
+    sealedPasscode: (employeeId: string, tapId: string) => `${prefix}:passcode:${employeeId}:${tapId}`,
+    workerHeartbeat: (workerId: string) => `${prefix}:worker:${workerId}`,
+    workerHeartbeatPattern: `${prefix}:worker:*`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
