@@ -4,13 +4,15 @@
  *
  * Persisted names: never rename without a migration.
  */
+// BullMQ keeps each queue under `${prefix}:${queueName}:…` (see jobs/job-catalog.ts for the
+// queue names); nothing here may start with a queue name, or keys could collide with jobs.
 export function redisKeys(prefix: string) {
   return {
-    onboarding: (employeeId: string) => `${prefix}:onboarding:${employeeId}`,
+    onboarding: (employeeId: string) => `${prefix}:record:${employeeId}`,
     /** Sorted set of employeeIds by creation time (ms), for newest-first listing. */
-    onboardingIndex: `${prefix}:onboardings`,
+    onboardingIndex: `${prefix}:records`,
     /** List of earlier onboardings of the same employee (rehire), newest first. */
-    history: (employeeId: string) => `${prefix}:onboarding-history:${employeeId}`,
+    history: (employeeId: string) => `${prefix}:record-history:${employeeId}`,
     /** Receipt of an accepted webhook-id: the answer to repeat on duplicates. */
     eventReceipt: (eventId: string) => `${prefix}:event:${eventId}`,
     eventSeq: `${prefix}:event-seq`,
