@@ -39,17 +39,17 @@ const LINK_MEMORY_MS = 30 * 24 * 3600 * 1000;
 const CONSUME = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
 local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'active' then return {state} end
+if state ~= 'active' then return {'gone', state} end
 local expires = tonumber(redis.call('HGET', KEYS[1], 'expiresAtMs'))
 local sealed = redis.call('GET', KEYS[2])
 if tonumber(ARGV[1]) >= expires or not sealed then
   redis.call('HSET', KEYS[1], 'state', 'expired', 'endedAt', redis.call('HGET', KEYS[1], 'expiresAt'))
   redis.call('DEL', KEYS[2])
-  return {'expired'}
+  return {'gone', 'expired'}
 end
 redis.call('HSET', KEYS[1], 'state', 'revealed', 'endedAt', ARGV[2])
 redis.call('DEL', KEYS[2])
-return {'revealed', sealed}
+return {'ok', sealed}
 `;
 
 const END = `
@@ -114,7 +114,7 @@ export class RevealLinks {
     )) as string[];
     if (res[0] === 'unknown') return { status: 'unknown' };
     const after = (await this.peek(tokenHash, now)) ?? link;
-    if (res[0] === 'revealed') return { status: 'revealed', link: after, sealed: res[1]! };
+    if (res[0] === 'ok') return { status: 'revealed', link: after, sealed: res[1]! };
     return { status: 'gone', link: after };
   }
 

@@ -1,0 +1,154 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisForTest } from '../testing/redis-test-prefix';
+import { OnboardingStore, CorruptRecordError } from './onboarding-store';
+import { EventReceipts } from './event-receipts';
+import { RevealLinks } from './reveal-links';
+import { AuditTrail } from './audit-trail';
+import { redisKeys } from './keys';
+import { pendingSteps, type OnboardingRecord } from '../domain/onboarding';
+
+const { redis, prefix, cleanup } = redisForTest();
+afterAll(cleanup);
+
+function record(employeeId: string, createdAt: string, status: OnboardingRecord['status'] = 'in_progress'): OnboardingRecord {
+  return {
+    employeeId,
+    onboardingId: `onb-${employeeId}`,
+    generation: 1,
+    rev: 0,
+    hire: { employeeId, userPrincipalName: `${employeeId}@contoso.com`, startDate: '2026-12-01', timeZone: 'UTC' },
+    lastEvent: { eventId: 'e', timestamp: createdAt, seq: 1 },
+    status,
+    activationAt: '2026-12-01T08:00:00.000Z',
+    createdAt,
+    updatedAt: createdAt,
+    entra: {},
+    steps: pendingSteps(),
+    memberships: [],
+    tap: null,
+    notice: { state: 'pending' },
+    reveal: null,
+    warnings: [],
+  };
+}
+
+describe('OnboardingStore', () => {
+  const store = new OnboardingStore(redis, `${prefix}a`);
+
+  it('creates once and updates with compare-and-set, losing no concurrent change', async () => {
+    expect(await store.create(record('E1', '2026-11-01T00:00:00Z'))).toBe(true);
+    expect(await store.create(record('E1', '2026-11-01T00:00:00Z'))).toBe(false);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.update('E1', (r) => ({ ...r, warnings: [...r.warnings, `w${i}`] })),
+      ),
+    );
+    const after = await store.get('E1');
+    expect(after!.warnings).toHaveLength(20);
+    expect(after!.rev).toBe(21);
+  });
+
+  it('lists newest first with a status filter and a cursor', async () => {
+    const s = new OnboardingStore(redis, `${prefix}b`);
+    for (let i = 0; i < 12; i++) {
+      await s.create(record(`L${i}`, new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(), i % 3 === 0 ? 'failed' : 'scheduled'));
+    }
+    const first = await s.list({ limit: 5 });
+    expect(first.items.map((r) => r.employeeId)).toEqual(['L11', 'L10', 'L9', 'L8', 'L7']);
+    const second = await s.list({ limit: 5, cursor: first.nextCursor! });
+    expect(second.items.map((r) => r.employeeId)).toEqual(['L6', 'L5', 'L4', 'L3', 'L2']);
+    const third = await s.list({ limit: 5, cursor: second.nextCursor! });
+    expect(third.items.map((r) => r.employeeId)).toEqual(['L1', 'L0']);
+    expect(third.nextCursor).toBeNull();
+    const failed = await s.list({ limit: 50, status: 'failed' });
+    expect(failed.items.map((r) => r.employeeId)).toEqual(['L9', 'L6', 'L3', 'L0']);
+    expect(await s.countByStatus()).toEqual({ failed: 4, scheduled: 8 });
+  });
+
+  it('archives for a rehire and keeps the history readable', async () => {
+    await store.create(record('R1', '2026-11-02T00:00:00Z', 'cancelled'));
+    await store.archive('R1');
+    expect(await store.get('R1')).toBeNull();
+    expect(await store.create(record('R1', '2026-11-03T00:00:00Z'))).toBe(true);
+    expect((await store.history('R1')).map((r) => r.status)).toEqual(['cancelled']);
+  });
+
+  it('reports a record that no longer parses as corrupt', async () => {
+    await redis.set(redisKeys(`${prefix}a`).onboarding('BAD'), '{"not":"a record"');
+    await expect(store.get('BAD')).rejects.toBeInstanceOf(CorruptRecordError);
+  });
+});
+
+describe('EventReceipts', () => {
+  it('lets exactly one of concurrent copies be first', async () => {
+    const receipts = new EventReceipts(redis, prefix);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, async () =>
+        receipts.record({ eventId: 'evt-1', employeeId: 'E1', type: 'hire.created', seq: await receipts.nextSeq(), receivedAt: new Date().toISOString() }),
+      ),
+    );
+    expect(results.filter((r) => r.first)).toHaveLength(1);
+    const winner = results.find((r) => r.first)!.receipt;
+    for (const r of results) expect(r.receipt).toEqual(winner);
+  });
+});
+
+describe('RevealLinks', () => {
+  const links = new RevealLinks(redis, prefix);
+  const base = {
+    employeeId: 'E1', onboardingId: 'o1', generation: 1, displayName: 'Jane', userPrincipalName: 'jane@contoso.com',
+    timeZone: 'UTC', validFrom: '2026-11-28T00:00:00Z', createdAt: '2026-11-28T00:00:00Z',
+  };
+
+  it('reveals once, even to concurrent callers', async () => {
+    const expiresAt = new Date(Date.now() + 3600_000);
+    await links.sealPasscode('E1', 'tap1', 'sealed-1', expiresAt);
+    await links.create({ ...base, tokenHash: 'h1', tapId: 'tap1', expiresAt: expiresAt.toISOString() });
+    const results = await Promise.all(Array.from({ length: 5 }, () => links.consume('h1', new Date())));
+    const revealed = results.filter((r) => r.status === 'revealed');
+    expect(revealed).toHaveLength(1);
+    expect(revealed[0]).toMatchObject({ sealed: 'sealed-1' });
+    expect(await links.hasSealedPasscode('E1', 'tap1')).toBe(false);
+    expect((await links.peek('h1', new Date()))!.state).toBe('revealed');
+  });
+
+  it('says expired after the TAP expiry, and unknown for a hash it never saw', async () => {
+    const expiresAt = new Date(Date.now() + 60_000);
+    await links.sealPasscode('E1', 'tap2', 'sealed-2', expiresAt);
+    await links.create({ ...base, tokenHash: 'h2', tapId: 'tap2', expiresAt: expiresAt.toISOString() });
+    const later = new Date(expiresAt.getTime() + 1);
+    expect((await links.peek('h2', later))!.state).toBe('expired');
+    expect(await links.consume('h2', later)).toMatchObject({ status: 'gone' });
+    expect(await links.hasSealedPasscode('E1', 'tap2')).toBe(false);
+    expect(await links.consume('nope', new Date())).toEqual({ status: 'unknown' });
+  });
+
+  it('lets Redis itself drop the sealed passcode at expiry', async () => {
+    await links.sealPasscode('E1', 'tap3', 'sealed-3', new Date(Date.now() + 60_000));
+    const ttl = await redis.pttl(redisKeys(prefix).sealedPasscode('E1', 'tap3'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('revokes an active link', async () => {
+    const expiresAt = new Date(Date.now() + 3600_000);
+    await links.sealPasscode('E1', 'tap4', 'sealed-4', expiresAt);
+    await links.create({ ...base, tokenHash: 'h4', tapId: 'tap4', expiresAt: expiresAt.toISOString() });
+    expect(await links.end('h4', 'revoked', new Date())).toBe(true);
+    expect(await links.end('h4', 'revoked', new Date())).toBe(false);
+    expect(await links.consume('h4', new Date())).toMatchObject({ status: 'gone', link: { state: 'revoked' } });
+  });
+});
+
+describe('AuditTrail', () => {
+  it('appends per onboarding and globally, oldest first per onboarding', async () => {
+    const audit = new AuditTrail(redis, prefix);
+    await audit.append({ at: '2026-11-28T00:00:00Z', employeeId: 'A1', actor: 'hr', action: 'event.accepted', outcome: 'success', eventId: 'e1' });
+    await audit.append({ at: '2026-11-28T00:00:01Z', employeeId: 'A1', actor: 'worker', action: 'membership.added', outcome: 'success', graphRequestId: 'r-1' });
+    await audit.append({ at: '2026-11-28T00:00:02Z', employeeId: 'A2', actor: 'hr', action: 'event.accepted', outcome: 'success' });
+    const mine = await audit.forEmployee('A1');
+    expect(mine.map((e) => e.action)).toEqual(['event.accepted', 'membership.added']);
+    expect(mine[1]).toMatchObject({ graphRequestId: 'r-1', actor: 'worker' });
+    expect((await audit.recent(10)).map((e) => e.employeeId)).toEqual(['A2', 'A1', 'A1']);
+  });
+});
