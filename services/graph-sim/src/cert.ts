@@ -48,6 +48,8 @@ async function createBundle(): Promise<Bundle> {
         name: 'subjectAltName',
         altNames: [
           { type: 2, value: 'localhost' },
+          // The service name in docker-compose.yml, so containers can reach it over TLS too.
+          { type: 2, value: 'graph-sim' },
           { type: 7, ip: '127.0.0.1' },
           { type: 7, ip: '::1' },
         ],
@@ -62,7 +64,11 @@ function usable(b: Partial<Bundle> | undefined): b is Bundle {
   try {
     const cert = new X509Certificate(b.certPem);
     const ca = new X509Certificate(b.caPem);
-    return cert.checkIssued(ca) && new Date(cert.validTo).getTime() - Date.now() > MIN_REMAINING_MS;
+    return (
+      cert.checkIssued(ca) &&
+      (cert.subjectAltName ?? '').includes('DNS:graph-sim') &&
+      new Date(cert.validTo).getTime() - Date.now() > MIN_REMAINING_MS
+    );
   } catch {
     return false;
   }

@@ -1,0 +1,22 @@
+/** What the server writes: a status, headers and a JSON body (or none). */
+export interface HttpOut {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpOut {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body };
+}
+
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });

@@ -1,0 +1,78 @@
+import { notFound } from '../graph/errors';
+import { matchesFilter, parseFilter, parseSelect, parseTop, project } from '../graph/query';
+import { compile, context, ok, type Route, type RouteContext } from '../graph/route';
+import type { DeviceDefinition } from '../tenant/types';
+import { P } from './permissions';
+
+const DEVICE_PROPS = [
+  'id', 'deletedDateTime', 'accountEnabled', 'approximateLastSignInDateTime', 'complianceExpirationDateTime',
+  'createdDateTime', 'deviceCategory', 'deviceId', 'deviceMetadata', 'deviceOwnership', 'deviceVersion',
+  'displayName', 'enrollmentProfileName', 'enrollmentType', 'isCompliant', 'isManaged', 'manufacturer',
+  'mdmAppId', 'model', 'onPremisesLastSyncDateTime', 'onPremisesSyncEnabled', 'operatingSystem',
+  'operatingSystemVersion', 'physicalIds', 'profileType', 'registrationDateTime', 'systemLabels', 'trustType',
+] as const;
+
+export function deviceEntity(d: DeviceDefinition): Record<string, unknown> {
+  return {
+    ...d,
+    registeredOwnerId: undefined,
+    physicalIds: [],
+    systemLabels: [],
+    profileType: d.trustType === 'Workplace' ? 'RegisteredDevice' : null,
+    onPremisesSyncEnabled: d.trustType === 'ServerAd' ? true : null,
+    deviceOwnership: d.trustType === 'Workplace' ? 'Personal' : 'Company',
+    mdmAppId: d.isManaged ? '0000000a-0000-0000-c000-000000000000' : null,
+  };
+}
+
+function respond(ctx: RouteContext, d: DeviceDefinition) {
+  const select = parseSelect(ctx.req.query, DEVICE_PROPS, 'microsoft.graph.device');
+  return ok({ '@odata.context': context(ctx, 'devices/$entity'), ...project(deviceEntity(d), select, DEVICE_PROPS, DEVICE_PROPS) });
+}
+
+export const deviceRoutes: Route[] = [
+  compile({
+    method: 'GET',
+    path: '/devices',
+    op: 'devices.list',
+    permissions: P.deviceRead,
+    cost: 2,
+    handle(ctx) {
+      const filter = parseFilter(ctx.req.query, ['deviceId', 'displayName', 'id', 'accountEnabled', 'operatingSystem', 'trustType'], 'Device');
+      const select = parseSelect(ctx.req.query, DEVICE_PROPS, 'microsoft.graph.device');
+      const top = parseTop(ctx.req.query) ?? 100;
+      const value = [...ctx.state.devices.values()]
+        .map(deviceEntity)
+        .filter((d) => matchesFilter(d, filter))
+        .slice(0, top)
+        .map((d) => project(d, select, DEVICE_PROPS, DEVICE_PROPS));
+      return ok({ '@odata.context': context(ctx, 'devices'), value });
+    },
+  }),
+  compile({
+    method: 'GET',
+    path: '/devices/:id',
+    op: 'devices.get',
+    permissions: P.deviceRead,
+    handle(ctx) {
+      const raw = ctx.params.id as string;
+      const d = ctx.state.devices.get(raw);
+      if (!d) throw notFound(raw);
+      return respond(ctx, d);
+    },
+  }),
+  compile({
+    method: 'GET',
+    path: "/devices(deviceId=':deviceKey')",
+    // Alternate key: /devices(deviceId='{deviceId}')
+    op: 'devices.get',
+    permissions: P.deviceRead,
+    patterns: { "devices(deviceId=':deviceKey')": /^devices\(deviceId='(.+)'\)$/i },
+    handle(ctx) {
+      const key = (ctx.params["devices(deviceId=':deviceKey')"] as string).toLowerCase();
+      const d = [...ctx.state.devices.values()].find((x) => x.deviceId.toLowerCase() === key);
+      if (!d) throw notFound(key);
+      return respond(ctx, d);
+    },
+  }),
+];
