@@ -50,8 +50,8 @@ describe('the walking product', () => {
     const token = link![1]!;
 
     // Graph really did the work: group memberships and exactly one current TAP.
-    const user = stack.sim.control.state().users.find((u: { userPrincipalName: string }) => u.userPrincipalName === 'jane.doe@contoso.com');
-    expect(stack.sim.control.groupMembers(stack.sim.tapPilotGroupId)).toContain(user.id);
+    const user = stack.sim.control.state().users.find((u) => u.userPrincipalName === 'jane.doe@contoso.com');
+    expect(stack.sim.control.groupMembers(stack.sim.tapPilotGroupId)).toContain(user!.id);
     const taps = stack.sim.control.taps().filter((t) => t.userPrincipalName === 'jane.doe@contoso.com');
     expect(taps).toHaveLength(1);
     const issued = taps[0]!;
@@ -83,7 +83,7 @@ describe('the walking product', () => {
     // POST with the form's nonce and its cookie reveals the passcode once.
     const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
     const hidden = [...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)];
-    const form = new URLSearchParams(hidden.map((m) => [m[1]!, m[2]!]));
+    const form = new URLSearchParams(hidden.map((m): [string, string] => [m[1]!, m[2]!]));
     const post = () =>
       fetch(`${stack.apiUrl}/reveal/${token}`, {
         method: 'POST',

@@ -9,7 +9,7 @@ export const STEP_NAMES = ['user', 'membership', 'device', 'tap', 'notice'] as c
 export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepRecord =
-  | { state: 'pending'; attempts?: number; waitingFor?: string }
+  | { state: 'pending'; attempts?: number; waitingFor?: string; waitingSince?: string; lastError?: string }
   | { state: 'done'; at: string; detail?: string }
   | { state: 'skipped'; reason: string; at: string }
   | { state: 'failed'; reason: string; attempts: number; at: string };
@@ -40,6 +40,8 @@ export interface TapMetadata {
   isUsableOnce: boolean;
   expiresAt: string;
   createdAt: string;
+  /** The onboarding generation this pass was issued for; an older one is revoked or replaced. */
+  generation?: number;
 }
 
 /** A group membership this onboarding ensured, and whether it was there before (cancel undoes only ours). */
@@ -47,6 +49,8 @@ export interface MembershipRecord {
   groupId: string;
   objectId: string;
   addedByUs: boolean;
+  /** Set when a cancellation removed it again. */
+  removedAt?: string;
 }
 
 export interface OnboardingRecord {
@@ -100,6 +104,13 @@ export interface OnboardingRecord {
   attention?: { condition: string; message: string; since: string } | null;
   cancelledAt?: string;
   cancelReason?: string;
+  /**
+   * Passes to delete at Graph (a change after issue, a cancellation): recorded in the same
+   * write that drops them from `tap`, deleted by the next job, so a crash in between loses none.
+   */
+  tapsToRevoke?: { id: string; userId: string; reason: string }[];
+  /** What the follow-up at the TAP's expiry found. */
+  expiry?: { at: string; tapId: string; revealed: boolean; methodUsabilityReason?: string | null } | null;
 }
 
 /** The `Onboarding` of spec/ops-api.md: fixed fields first, a few more that ops find useful. */

@@ -1,0 +1,278 @@
+import { ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import { AuthenticationHandler, Client, GraphClientError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type {
+  AssignedPlan,
+  Device,
+  TemporaryAccessPassAuthenticationMethod,
+  TemporaryAccessPassAuthenticationMethodConfiguration,
+  User,
+} from '@microsoft/microsoft-graph-types';
+import type { WorkflowError } from '../errors';
+import { CallMiddleware, RequestIdCapture } from './call-middleware';
+import {
+  ENTRA_ID_P1_SERVICE_PLAN_ID,
+  type CreateTapRequest,
+  type DirectoryDevice,
+  type DirectoryUser,
+  type GraphGateway,
+  type IssuedTap,
+  type MailMessage,
+  type TapMethod,
+  type TapPolicy,
+  type WriteResult,
+} from './graph.port';
+import { classifyGraphFailure, classifyTokenFailure, isAlreadyMemberError, toGraphFailure, type GraphFailure } from './graph-errors';
+
+export interface MsGraphGatewayOptions {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** e.g. https://login.microsoftonline.com, or the simulator's URL. */
+  authorityHost: string;
+  /** e.g. https://graph.microsoft.com, or the simulator's URL (no version). */
+  graphBaseUrl: string;
+  logger?: { debug(obj: object, msg: string): void };
+  /** Bound on one Graph call, token excluded. */
+  timeoutMs?: number;
+}
+
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
+const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled';
+const TAP_POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
+
+/** Carries a sorted token failure through the SDK, which rethrows GraphClientErrors untouched. */
+class TokenFailure extends GraphClientError {
+  constructor(readonly failure: WorkflowError) {
+    super(failure.message);
+    Object.setPrototypeOf(this, TokenFailure.prototype);
+  }
+}
+
+/** Wraps the credential so a token failure is sorted where its details are still at hand. */
+class ClassifyingCredential implements TokenCredential {
+  constructor(private readonly inner: TokenCredential) {}
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (err) {
+      throw new TokenFailure(classifyTokenFailure(err));
+    }
+  }
+}
+
+export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway {
+  const authorityHost = opts.authorityHost.replace(/\/+$/, '');
+  const isMicrosoftAuthority = new URL(authorityHost).hostname.toLowerCase() === 'login.microsoftonline.com';
+  const credential = new ClassifyingCredential(
+    new ClientSecretCredential(opts.tenantId, opts.clientId, opts.clientSecret, {
+      authorityHost,
+      // Instance discovery asks Microsoft's cloud about the authority: meaningless for a simulator.
+      disableInstanceDiscovery: !isMicrosoftAuthority,
+    }),
+  );
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+  const auth = new AuthenticationHandler(authProvider);
+  const call = new CallMiddleware(opts.timeoutMs ?? 30_000, (e) => opts.logger?.debug(e, 'graph call'));
+  const http = new HTTPMessageHandler();
+  // No RetryHandler in the chain: BullMQ's attempts are the one retry layer (RETRY_POLICY in
+  // jobs/job-catalog.ts); the SDK's retries inside them would multiply the delay unseen.
+  auth.setNext(call);
+  call.setNext(http);
+  const baseUrl = opts.graphBaseUrl.replace(/\/+$/, '') + '/';
+  const client = Client.initWithMiddleware({
+    middleware: auth,
+    baseUrl,
+    defaultVersion: 'v1.0',
+    // The token is attached only to Graph's own hosts and these bare host names.
+    customHosts: new Set([new URL(baseUrl).hostname]),
+  });
+  return new MsGraphGateway(client);
+}
+
+type Failure = { failure: GraphFailure; error: WorkflowError };
+
+class MsGraphGateway implements GraphGateway {
+  constructor(private readonly client: Client) {}
+
+  /** Runs one call; a failure is returned sorted, with its raw facts for the few special cases. */
+  async #run<T>(what: string, fn: (capture: RequestIdCapture) => Promise<T>): Promise<{ ok: T; requestId?: string } | Failure> {
+    const capture = new RequestIdCapture();
+    try {
+      const ok = await fn(capture);
+      return { ok, requestId: capture.requestId };
+    } catch (err) {
+      if (err instanceof TokenFailure) return { failure: { message: err.message }, error: err.failure };
+      const failure = toGraphFailure(err);
+      failure.requestId ??= capture.requestId;
+      return { failure, error: classifyGraphFailure(failure, what) };
+    }
+  }
+
+  #req(path: string, capture: RequestIdCapture) {
+    return this.client.api(path).middlewareOptions([capture]);
+  }
+
+  async getUser(idOrUpn: string): Promise<DirectoryUser | null> {
+    const r = await this.#run('get user', (c) => this.#req(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).get() as Promise<User>);
+    if ('error' in r) {
+      if (r.failure.status === 404) return null;
+      throw r.error;
+    }
+    return toDirectoryUser(r.ok);
+  }
+
+  async getManager(userId: string): Promise<DirectoryUser | null> {
+    const r = await this.#run('get manager', (c) => this.#req(`/users/${encodeURIComponent(userId)}/manager`, c).select(USER_SELECT).get() as Promise<User>);
+    if ('error' in r) {
+      if (r.failure.status === 404) return null;
+      throw r.error;
+    }
+    return toDirectoryUser(r.ok);
+  }
+
+  async findDeviceByDeviceId(deviceId: string): Promise<DirectoryDevice | null> {
+    // The filter value is a GUID (validated at the webhook); quotes are doubled per OData anyway.
+    const filter = `deviceId eq '${deviceId.replace(/'/g, "''")}'`;
+    const r = await this.#run('find device', (c) => this.#req('/devices', c).filter(filter).select(DEVICE_SELECT).get() as Promise<{ value: Device[] }>);
+    if ('error' in r) throw r.error;
+    const d = r.ok.value[0];
+    if (!d?.id) return null;
+    return {
+      id: d.id,
+      deviceId: d.deviceId ?? deviceId,
+      ...(d.displayName ? { displayName: d.displayName } : {}),
+      trustType: d.trustType ?? null,
+      operatingSystem: d.operatingSystem ?? null,
+      operatingSystemVersion: d.operatingSystemVersion ?? null,
+      accountEnabled: d.accountEnabled ?? true,
+    };
+  }
+
+  async checkMemberGroups(objectId: string, groupIds: string[]): Promise<string[]> {
+    const r = await this.#run('check group membership', (c) =>
+      this.#req(`/directoryObjects/${encodeURIComponent(objectId)}/checkMemberGroups`, c).post({ groupIds }) as Promise<{ value: string[] }>,
+    );
+    if ('error' in r) throw r.error;
+    const wanted = new Set(groupIds.map((g) => g.toLowerCase()));
+    return r.ok.value.filter((g) => wanted.has(g.toLowerCase()));
+  }
+
+  async addGroupMember(groupId: string, objectId: string): Promise<WriteResult<'added' | 'already-member'>> {
+    const body = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${objectId}` };
+    const r = await this.#run('add group member', (c) => this.#req(`/groups/${encodeURIComponent(groupId)}/members/$ref`, c).post(body));
+    if ('error' in r) {
+      if (isAlreadyMemberError(r.failure)) return withRequestId('already-member', r.failure.requestId);
+      throw r.error;
+    }
+    return withRequestId('added', r.requestId);
+  }
+
+  async removeGroupMember(groupId: string, objectId: string): Promise<WriteResult<'removed' | 'not-member'>> {
+    // With /$ref: without it, Graph deletes the object itself (graph.md "Groups").
+    const path = `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(objectId)}/$ref`;
+    const r = await this.#run('remove group member', (c) => this.#req(path, c).delete());
+    if ('error' in r) {
+      if (r.failure.status === 404) return withRequestId('not-member', r.failure.requestId);
+      throw r.error;
+    }
+    return withRequestId('removed', r.requestId);
+  }
+
+  async getTapPolicy(): Promise<TapPolicy> {
+    const r = await this.#run('read TAP policy', (c) => this.#req(TAP_POLICY_PATH, c).get() as Promise<TemporaryAccessPassAuthenticationMethodConfiguration>);
+    if ('error' in r) throw r.error;
+    const p = r.ok;
+    return {
+      state: p.state === 'enabled' ? 'enabled' : 'disabled',
+      defaultLifetimeInMinutes: p.defaultLifetimeInMinutes ?? 60,
+      minimumLifetimeInMinutes: p.minimumLifetimeInMinutes ?? 60,
+      maximumLifetimeInMinutes: p.maximumLifetimeInMinutes ?? 480,
+      isUsableOnce: p.isUsableOnce ?? false,
+      defaultLength: p.defaultLength ?? 8,
+      includeTargets: (p.includeTargets ?? []).map((t) => ({ targetType: String(t.targetType ?? 'group'), id: String(t.id ?? '') })),
+      excludeTargets: (p.excludeTargets ?? []).map((t) => ({ targetType: String(t.targetType ?? 'group'), id: String(t.id ?? '') })),
+    };
+  }
+
+  async listTemporaryAccessPasses(userId: string): Promise<TapMethod[]> {
+    const r = await this.#run('list TAPs', (c) =>
+      this.#req(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).get() as Promise<{ value: TemporaryAccessPassAuthenticationMethod[] }>,
+    );
+    if ('error' in r) throw r.error;
+    return r.ok.value.map(toTapMethod);
+  }
+
+  async createTemporaryAccessPass(userId: string, req: CreateTapRequest): Promise<IssuedTap> {
+    const body = { startDateTime: req.startDateTime, lifetimeInMinutes: req.lifetimeInMinutes, isUsableOnce: req.isUsableOnce };
+    const r = await this.#run('create TAP', (c) =>
+      this.#req(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).post(body) as Promise<TemporaryAccessPassAuthenticationMethod>,
+    );
+    if ('error' in r) throw r.error;
+    const passcode = r.ok.temporaryAccessPass;
+    if (!passcode) {
+      // Should never happen: the create answer is the only one that holds it (graph.md).
+      throw classifyGraphFailure({ status: 502, message: 'TAP created but the answer holds no passcode', requestId: r.requestId }, 'create TAP');
+    }
+    return { ...toTapMethod(r.ok), temporaryAccessPass: passcode, ...(r.requestId ? { requestId: r.requestId } : {}) };
+  }
+
+  async deleteTemporaryAccessPass(userId: string, methodId: string): Promise<WriteResult<'deleted' | 'not-found'>> {
+    const path = `/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods/${encodeURIComponent(methodId)}`;
+    const r = await this.#run('delete TAP', (c) => this.#req(path, c).delete());
+    if ('error' in r) {
+      if (r.failure.status === 404) return withRequestId('not-found', r.failure.requestId);
+      throw r.error;
+    }
+    return withRequestId('deleted', r.requestId);
+  }
+
+  async sendMail(senderUpn: string, message: MailMessage): Promise<WriteResult<'sent'>> {
+    const body = {
+      message: {
+        subject: message.subject,
+        body: { contentType: 'HTML', content: message.html },
+        toRecipients: [{ emailAddress: { address: message.to } }],
+      },
+      saveToSentItems: false,
+    };
+    const r = await this.#run('send mail', (c) => this.#req(`/users/${encodeURIComponent(senderUpn)}/sendMail`, c).post(body));
+    if ('error' in r) throw r.error;
+    return withRequestId('sent', r.requestId);
+  }
+}
+
+function withRequestId<T extends string>(outcome: T, requestId: string | null | undefined): WriteResult<T> {
+  return requestId ? { outcome, requestId } : { outcome };
+}
+
+function hasP1(plans: AssignedPlan[] | null | undefined): boolean {
+  return (plans ?? []).some(
+    (p) => p.servicePlanId?.toLowerCase() === ENTRA_ID_P1_SERVICE_PLAN_ID && p.capabilityStatus === 'Enabled',
+  );
+}
+
+function toDirectoryUser(u: User): DirectoryUser {
+  return {
+    id: u.id ?? '',
+    userPrincipalName: u.userPrincipalName ?? '',
+    ...(u.displayName ? { displayName: u.displayName } : {}),
+    mail: u.mail ?? null,
+    accountEnabled: u.accountEnabled ?? true,
+    userType: u.userType ?? 'Member',
+    hasEntraIdP1: hasP1(u.assignedPlans),
+  };
+}
+
+function toTapMethod(t: TemporaryAccessPassAuthenticationMethod): TapMethod {
+  return {
+    id: t.id ?? '',
+    createdDateTime: t.createdDateTime ?? '',
+    startDateTime: t.startDateTime ?? t.createdDateTime ?? '',
+    lifetimeInMinutes: t.lifetimeInMinutes ?? 0,
+    isUsableOnce: t.isUsableOnce ?? false,
+    isUsable: t.isUsable ?? false,
+    methodUsabilityReason: t.methodUsabilityReason ?? null,
+  };
+}

@@ -1,0 +1,200 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyHireEvent } from './apply-hire-event';
+import { runActivate, runCancel, runExpire, runPrepare, runReissue, runRetry } from './onboarding-jobs';
+import { created, eventJob, hireFor, JANE, startHarness, type Harness } from './testing/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => h.sim.control.reset());
+
+const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+async function current(ports: ReturnType<Harness['ports']>, employeeId: string) {
+  const r = (await ports.store.get(employeeId))!;
+  return { r, ref: { employeeId, onboardingId: r.onboardingId, generation: r.generation } };
+}
+
+describe('applying hire events', () => {
+  it('a created+updated pair for one change makes one onboarding, and running an event twice is harmless', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    const ts = at(0);
+    const c = created(hire, ts);
+    const first = await applyHireEvent(ports, c);
+    expect(first.followUps.map((f) => f.name)).toEqual(['prepare']);
+    const u = eventJob({ type: 'hire.updated', timestamp: ts, data: hire });
+    await applyHireEvent(ports, u);
+    await applyHireEvent(ports, u);
+    const { r } = await current(ports, hire.employeeId);
+    expect(r.generation).toBe(1);
+    expect(r.lastEvent.eventId).toBe(u.eventId);
+    expect((await ports.store.history(hire.employeeId))).toHaveLength(0);
+  });
+
+  it('ignores an event older than the last applied one, and says why', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(0)));
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-60_000), data: { ...hire, startDate: '2030-01-01' } }));
+    expect(out.followUps).toEqual([]);
+    const { r } = await current(ports, hire.employeeId);
+    expect(r.hire.startDate).toBe(hire.startDate);
+    const ignored = (await ports.audit.forEmployee(hire.employeeId)).find((a) => a.action === 'event.ignored');
+    expect(ignored?.detail).toContain('older than the last applied event (timestamp');
+  });
+
+  it('a cancellation for an unknown employee changes nothing', async () => {
+    const ports = h.ports();
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(0), data: { employeeId: 'E-unknown-1' } }));
+    expect(out.followUps).toEqual([]);
+    expect(await ports.store.get('E-unknown-1')).toBeNull();
+    expect((await ports.audit.forEmployee('E-unknown-1')).map((a) => a.action)).toEqual(['event.cancel-unknown']);
+  });
+
+  it('a moved start date before issue bumps the generation, so the old activate job is stale', async () => {
+    const ports = h.ports();
+    const hire = hireFor({ startDate: '2030-01-07' });
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const before = await current(ports, hire.employeeId);
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(0), data: { ...hire, startDate: '2030-01-08' } }));
+    const after = await current(ports, hire.employeeId);
+    expect(after.r.generation).toBe(2);
+    expect(after.r.activationAt).toBe('2030-01-08T00:00:00.000Z');
+    expect(out.removeJobIds).toEqual([`activate-${before.r.onboardingId}-1`]);
+    expect(out.followUps[0]).toMatchObject({ name: 'prepare', data: { generation: 2 } });
+    expect((await runActivate(ports, before.ref).catch((e: Error) => e)) instanceof Error).toBe(true);
+  });
+});
+
+describe('onboarding jobs end to end (core only)', () => {
+  it('prepare → activate → a moved start date after issue revokes the pass and the link → a new pass', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-2000)));
+    let { ref } = await current(ports, hire.employeeId);
+    const prep = await runPrepare(ports, ref);
+    expect(prep.followUps).toEqual([expect.objectContaining({ name: 'activate', delayMs: 0 })]);
+    const act = await runActivate(ports, ref);
+    expect(act.followUps[0]).toMatchObject({ name: 'expire' });
+    const issued = (await current(ports, hire.employeeId)).r;
+    expect(issued.status).toBe('notified');
+
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, startDate: tomorrow } }));
+    ({ ref } = await current(ports, hire.employeeId));
+    const moved = (await current(ports, hire.employeeId)).r;
+    expect(moved.generation).toBe(2);
+    expect(moved.tap).toBeNull();
+    expect(moved.tapsToRevoke).toEqual([expect.objectContaining({ id: issued.tap!.id, userId: JANE.id })]);
+    expect((await ports.links.peek(issued.reveal!.tokenHash, new Date()))?.state).toBe('revoked');
+    expect(await ports.links.hasSealedPasscode(hire.employeeId, issued.tap!.id)).toBe(false);
+
+    const prep2 = await runPrepare(ports, ref);
+    expect(prep2.followUps[0]).toMatchObject({ name: 'activate', data: { generation: 2 } });
+    expect(prep2.followUps[0]!.delayMs).toBeGreaterThan(0);
+    expect(h.sim.control.taps(JANE.id).find((t) => t.id === issued.tap!.id)?.current).toBe(false);
+    const after = (await current(ports, hire.employeeId)).r;
+    expect(after.status).toBe('scheduled');
+    expect(after.tapsToRevoke).toEqual([]);
+    expect((await ports.audit.forEmployee(hire.employeeId)).filter((a) => a.action === 'tap.revoked')).toHaveLength(1);
+  });
+
+  it('a new manager after the notice gets a fresh notice with a new link; the old link is revoked', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-2000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await runActivate(ports, ref);
+    const before = (await current(ports, hire.employeeId)).r;
+    await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, managerUserPrincipalName: 'alex.morgan@contoso.com' } }));
+    const mid = await current(ports, hire.employeeId);
+    expect(mid.r.generation).toBe(1);
+    await runPrepare(ports, mid.ref);
+    const after = (await current(ports, hire.employeeId)).r;
+    expect(after.tap!.id).toBe(before.tap!.id);
+    expect(after.notice).toMatchObject({ state: 'sent', to: 'alex.morgan@contoso.com' });
+    expect(after.reveal!.tokenHash).not.toBe(before.reveal!.tokenHash);
+    expect((await ports.links.peek(before.reveal!.tokenHash, new Date()))?.state).toBe('revoked');
+    expect(h.sim.control.mails().map((m) => m.to[0])).toEqual(['sam.lee@contoso.com', 'alex.morgan@contoso.com']);
+  });
+
+  it('cancel removes only our memberships; a second cancel is harmless; hire.created again is a rehire', async () => {
+    const ports = h.ports();
+    // Priya is already in both groups: nothing of hers may be removed.
+    const hire = hireFor({ userPrincipalName: 'priya.patel@contoso.com', deviceId: 'a9b25db9-de23-4993-afec-b962e9d92c87' });
+    await applyHireEvent(ports, created(hire, at(-3000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await runActivate(ports, ref);
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(-2000), data: { employeeId: hire.employeeId } }));
+    expect(out.followUps[0]).toMatchObject({ name: 'cancel' });
+    await runCancel(ports, out.followUps[0]!.data as typeof ref);
+    expect(h.sim.control.groupMembers(h.settings.tapPilotGroupId)).toContain('545bfa86-511d-4ca8-8538-723ba1d9858c');
+    expect(h.sim.control.groupMembers(h.settings.webSignInDeviceGroupId)).toContain('65d0d6be-6907-4de8-9e39-7c27f50a2c49');
+    expect(h.sim.control.taps('priya.patel@contoso.com').every((t) => !t.current)).toBe(true);
+    const again = await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(-1000), data: { employeeId: hire.employeeId } }));
+    expect(again.followUps).toEqual([]);
+
+    await applyHireEvent(ports, created(hire, at(0)));
+    const re = (await current(ports, hire.employeeId)).r;
+    expect(re.onboardingId).not.toBe(ref.onboardingId);
+    expect(re.status).toBe('in_progress');
+    expect((await ports.store.history(hire.employeeId)).map((x) => x.onboardingId)).toEqual([ref.onboardingId]);
+  });
+
+  it('re-issue: new pass, new link, new notice; the old link dies', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await runActivate(ports, ref);
+    const before = (await current(ports, hire.employeeId)).r;
+    const out = await runReissue(ports, { ...ref, actor: 'ops', requestedAt: at(0) });
+    const next = out.followUps[0]!;
+    expect(next).toMatchObject({ name: 'activate', data: { generation: 2 } });
+    await runActivate(ports, next.data as typeof ref);
+    const after = (await current(ports, hire.employeeId)).r;
+    expect(after.tap!.id).not.toBe(before.tap!.id);
+    expect(h.sim.control.taps(JANE.id).filter((t) => t.current).map((t) => t.id)).toEqual([after.tap!.id]);
+    expect(h.sim.control.mails()).toHaveLength(2);
+    expect((await ports.links.peek(before.reveal!.tokenHash, new Date()))?.state).toBe('revoked');
+    const actions = (await ports.audit.forEmployee(hire.employeeId)).map((a) => `${a.actor}:${a.action}`);
+    expect(actions).toContain('ops:ops.reissue.started');
+    expect(actions).toContain('worker:tap.deleted-previous');
+  });
+
+  it('retry resumes a failed step', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await ports.store.update(hire.employeeId, (r) => ({ ...r, status: 'failed', steps: { ...r.steps, tap: { state: 'failed', reason: 'x', attempts: 30, at: at(0) } } }));
+    await runRetry(ports, { ...ref, actor: 'ops', requestedAt: at(0) });
+    const r = (await current(ports, hire.employeeId)).r;
+    expect(r.status).toBe('notified');
+    expect(r.steps.tap.state).toBe('done');
+  });
+
+  it('expire ends the link and drops the sealed passcode', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await runActivate(ports, ref);
+    const r = (await current(ports, hire.employeeId)).r;
+    await runExpire(ports, ref);
+    const after = (await current(ports, hire.employeeId)).r;
+    expect(after.expiry).toMatchObject({ tapId: r.tap!.id, revealed: false });
+    expect(await ports.links.hasSealedPasscode(hire.employeeId, r.tap!.id)).toBe(false);
+    expect((await ports.links.peek(r.reveal!.tokenHash, new Date()))?.state).toBe('expired');
+  });
+});

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { HireData } from '../domain/hire-event.schema';
+import { pendingSteps, type OnboardingRecord } from '../domain/onboarding';
+import type { ApplyHireEventJob } from '../jobs/job-catalog';
+import { activateJobId, cancelJob, nothing, prepareJob, type JobOutcome } from './follow-ups';
+import type { WorkflowPorts } from './ports';
+import { auditFor } from './record-ops';
+import { activationFor } from './steps/schedule.step';
+
+/**
+ * Applies one accepted HR event to the employee's onboarding (spec/workflow.md "Changes after
+ * the fact", spec/hr-webhook.md ordering). Redis only: the tenant-side work (deleting passes,
+ * removing memberships) is done by the onboarding jobs this returns, so a Graph outage never
+ * holds up the event queue. Running it twice for one event is harmless.
+ */
+export async function applyHireEvent(ports: WorkflowPorts, job: ApplyHireEventJob): Promise<JobOutcome> {
+  const { event, eventId } = job;
+  const employeeId = event.data.employeeId;
+  const current = await ports.store.get(employeeId);
+  const ref = { employeeId, onboardingId: current?.onboardingId ?? '' };
+
+  if (current?.lastEvent.eventId === eventId) {
+    // This event was applied by an earlier attempt that died before its follow-ups were added.
+    return followUpsFor(current, job);
+  }
+  if (current && isOlder(job, current.lastEvent)) {
+    await auditFor(ports, ref, 'event.ignored', 'skipped', {
+      eventId,
+      detail: `older than the last applied event (timestamp ${current.lastEvent.timestamp}, this one ${event.timestamp})`,
+    });
+    return nothing('older event ignored');
+  }
+
+  if (event.type === 'hire.cancelled') {
+    if (!current) {
+      await ports.audit.append({ at: ports.clock.now().toISOString(), employeeId, actor: 'worker', action: 'event.cancel-unknown', outcome: 'skipped', eventId, detail: 'no onboarding for this employee; nothing to cancel' });
+      return nothing('cancel for unknown employee');
+    }
+    return cancel(ports, current, job, event.data.reason);
+  }
+
+  const data = event.data;
+  if (!current) return create(ports, data, job);
+  if (event.type === 'hire.created' && (current.status === 'cancelled' || current.expiry)) {
+    // Rehire: the earlier onboarding stays readable in the history.
+    await ports.store.archive(employeeId);
+    await auditFor(ports, ref, 'onboarding.archived', 'info', { eventId, detail: `rehire: onboarding ${current.onboardingId} archived` });
+    return create(ports, data, job);
+  }
+  if (current.status === 'cancelled') {
+    await touchLastEvent(ports, current, job);
+    await auditFor(ports, ref, 'event.ignored', 'skipped', { eventId, detail: 'the onboarding is cancelled; a new hire.created starts again' });
+    return nothing('update for a cancelled onboarding');
+  }
+  return update(ports, current, data, job);
+}
+
+function isOlder(job: ApplyHireEventJob, last: OnboardingRecord['lastEvent']): boolean {
+  const t = Date.parse(job.event.timestamp);
+  const lt = Date.parse(last.timestamp);
+  return t < lt || (t === lt && job.seq < last.seq);
+}
+
+function lastEventOf(job: ApplyHireEventJob): OnboardingRecord['lastEvent'] {
+  return { eventId: job.eventId, timestamp: job.event.timestamp, seq: job.seq };
+}
+
+function followUpsFor(r: OnboardingRecord, job: ApplyHireEventJob): JobOutcome {
+  if (r.status === 'cancelled') return { followUps: [cancelJob(r, job.eventId, r.cancelReason)], removeJobIds: [] };
+  return { followUps: [prepareJob(r, job.seq)], removeJobIds: [] };
+}
+
+async function touchLastEvent(ports: WorkflowPorts, r: OnboardingRecord, job: ApplyHireEventJob): Promise<void> {
+  await ports.store.update(r.employeeId, (x) => (x.onboardingId === r.onboardingId ? { ...x, lastEvent: lastEventOf(job) } : null));
+}
+
+async function create(ports: WorkflowPorts, hire: HireData, job: ApplyHireEventJob): Promise<JobOutcome> {
+  const now = ports.clock.now().toISOString();
+  const record: OnboardingRecord = {
+    employeeId: hire.employeeId,
+    onboardingId: randomUUID(),
+    generation: 1,
+    rev: 0,
+    hire,
+    lastEvent: lastEventOf(job),
+    status: 'in_progress',
+    activationAt: activationFor(hire, ports.settings).toISOString(),
+    createdAt: now,
+    updatedAt: now,
+    entra: {},
+    steps: pendingSteps(),
+    memberships: [],
+    tap: null,
+    tapCreateInFlight: null,
+    notice: { state: 'pending' },
+    reveal: null,
+    warnings: [],
+    attention: null,
+    tapsToRevoke: [],
+    expiry: null,
+  };
+  if (!(await ports.store.create(record))) {
+    // Another worker created it between our read and write: apply on top of theirs.
+    return applyHireEvent(ports, job);
+  }
+  await auditFor(ports, record, 'onboarding.created', 'success', { eventId: job.eventId, detail: `activation at ${record.activationAt}` });
+  return { followUps: [prepareJob(record, job.seq)], removeJobIds: [] };
+}
+
+/** Takes the issued pass and its link away from the record; the next job deletes the pass. */
+function revokeIssued(x: OnboardingRecord, reason: string, ends: Ends): void {
+  if (x.tap && x.entra.userId) x.tapsToRevoke = [...(x.tapsToRevoke ?? []), { id: x.tap.id, userId: x.entra.userId, reason }];
+  if (x.tap) ends.dropPasscodes.push(x.tap.id);
+  if (x.reveal?.state === 'active') ends.revokeLinks.push(x.reveal.tokenHash);
+  x.tap = null;
+  x.tapCreateInFlight = null;
+  x.reveal = null;
+  x.expiry = null;
+  x.notice = { state: 'pending' };
+  x.steps.tap = { state: 'pending' };
+  x.steps.notice = { state: 'pending' };
+}
+
+interface Ends {
+  revokeLinks: string[];
+  dropPasscodes: string[];
+  changes: string[];
+  oldGeneration: number | null;
+}
+
+async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: HireData, job: ApplyHireEventJob): Promise<JobOutcome> {
+  const now = ports.clock.now();
+  let ends: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
+  const written = await ports.store.update(current.employeeId, (x) => {
+    ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
+    if (x.onboardingId !== current.onboardingId || isOlder(job, x.lastEvent) || x.lastEvent.eventId === job.eventId) return null;
+    const old = x.hire;
+    const lower = (s?: string) => s?.toLowerCase();
+    const upnChanged = lower(old.userPrincipalName) !== lower(hire.userPrincipalName);
+    const managerChanged = lower(old.managerUserPrincipalName) !== lower(hire.managerUserPrincipalName);
+    const deviceChanged = lower(old.deviceId) !== lower(hire.deviceId);
+    const planChanged =
+      old.startDate !== hire.startDate ||
+      old.activationTime !== hire.activationTime ||
+      old.timeZone !== hire.timeZone ||
+      old.tap?.lifetimeMinutes !== hire.tap?.lifetimeMinutes ||
+      old.tap?.isUsableOnce !== hire.tap?.isUsableOnce;
+    x.hire = hire;
+    x.lastEvent = lastEventOf(job);
+    x.updatedAt = now.toISOString();
+
+    let bump = false;
+    if (upnChanged) {
+      ends.changes.push('userPrincipalName');
+      x.steps.user = { state: 'pending' };
+      x.steps.membership = { state: 'pending' };
+      // The pass belongs to the old account: it goes.
+      if (x.tap || x.tapCreateInFlight) bump = true;
+      x.entra = { deviceObjectId: x.entra.deviceObjectId, deviceTrustType: x.entra.deviceTrustType, deviceOsVersion: x.entra.deviceOsVersion };
+    }
+    if (managerChanged) {
+      ends.changes.push('manager');
+      x.steps.user = { state: 'pending' };
+      if (x.reveal?.state === 'revealed') bump = true; // the old manager has seen it: a fresh pass
+      else if (x.notice.state !== 'pending') {
+        if (x.reveal?.state === 'active') ends.revokeLinks.push(x.reveal.tokenHash);
+        x.reveal = null;
+        x.notice = { state: 'pending' };
+        x.steps.notice = { state: 'pending' };
+      }
+    }
+    if (deviceChanged) {
+      ends.changes.push('deviceId');
+      x.steps.device = { state: 'pending' };
+      x.entra = { ...x.entra, deviceObjectId: undefined, deviceTrustType: undefined, deviceOsVersion: undefined };
+      x.warnings = x.warnings.filter((w) => !w.startsWith('device runs Windows'));
+    }
+    if (planChanged) {
+      ends.changes.push('activation plan');
+      x.activationAt = activationFor(hire, ports.settings).toISOString();
+      bump = true;
+    }
+    if (bump) {
+      ends.oldGeneration = x.generation;
+      x.generation += 1;
+      revokeIssued(x, upnChanged ? 'the hire\'s account changed' : planChanged ? 'the activation plan changed' : 'a new manager gets a fresh pass', ends);
+    }
+    const changed = ends.changes.length > 0;
+    if (x.status === 'failed' || x.status === 'needs_attention') {
+      // An update is a chance to fix what stopped: failed steps run again.
+      for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
+        if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
+      }
+      if (x.attention?.condition !== 'notice-unknown' || bump) x.attention = null;
+      if (!x.attention) x.status = 'in_progress';
+    } else if (bump || (changed && x.notice.state === 'pending')) {
+      x.status = 'in_progress';
+    }
+    return x;
+  });
+  if (!written) return applyHireEvent(ports, job);
+  if (written.lastEvent.eventId !== job.eventId) {
+    // Lost a race to a newer event, or the record was replaced: go through the checks again.
+    return applyHireEvent(ports, job);
+  }
+  const at = ports.clock.now();
+  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', at);
+  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(written.employeeId, tapId);
+  await auditFor(ports, written, 'event.applied', 'success', {
+    eventId: job.eventId,
+    detail: ends.changes.length ? `changed: ${ends.changes.join(', ')}${ends.oldGeneration !== null ? `; re-planned as generation ${written.generation}` : ''}` : 'no change',
+  });
+  if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by an HR change' });
+  const removeJobIds = ends.oldGeneration !== null ? [activateJobId({ ...written, generation: ends.oldGeneration })] : [];
+  return { followUps: [prepareJob(written, job.seq)], removeJobIds };
+}
+
+async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: ApplyHireEventJob, reason?: string): Promise<JobOutcome> {
+  if (current.status === 'cancelled') {
+    await touchLastEvent(ports, current, job);
+    await auditFor(ports, current, 'event.cancel-repeated', 'skipped', { eventId: job.eventId, detail: 'already cancelled' });
+    return nothing('already cancelled');
+  }
+  const now = ports.clock.now();
+  let ends: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
+  const written = await ports.store.update(current.employeeId, (x) => {
+    ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: x.generation };
+    if (x.onboardingId !== current.onboardingId || isOlder(job, x.lastEvent) || x.status === 'cancelled') return null;
+    x.lastEvent = lastEventOf(job);
+    x.generation += 1;
+    revokeIssued(x, 'the hire was cancelled', ends);
+    x.status = 'cancelled';
+    x.attention = null;
+    x.cancelledAt = now.toISOString();
+    if (reason) x.cancelReason = reason;
+    x.updatedAt = now.toISOString();
+    return x;
+  });
+  if (!written || written.lastEvent.eventId !== job.eventId) return applyHireEvent(ports, job);
+  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', now);
+  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(written.employeeId, tapId);
+  await auditFor(ports, written, 'onboarding.cancelled', 'success', { eventId: job.eventId, detail: reason ? `reason: ${reason}` : 'cancelled by HR' });
+  if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by the cancellation' });
+  return {
+    followUps: [cancelJob(written, job.eventId, reason)],
+    removeJobIds: ends.oldGeneration !== null ? [activateJobId({ ...written, generation: ends.oldGeneration })] : [],
+  };
+}

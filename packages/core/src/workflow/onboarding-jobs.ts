@@ -1,0 +1,122 @@
+import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
+import { activateJob, expireJob, inStep, nothing, type JobOutcome } from './follow-ups';
+import type { OnboardingRef, WorkflowPorts } from './ports';
+import { auditFor, isSettled, loadCurrent, updateCurrent } from './record-ops';
+import { ensureDevice } from './steps/ensure-device.step';
+import { ensureMembership } from './steps/ensure-membership.step';
+import { expireTap } from './steps/expire-tap.step';
+import { issueTap } from './steps/issue-tap.step';
+import { notifyManager } from './steps/notify-manager.step';
+import { resolveUser } from './steps/resolve-user.step';
+import { revokeTaps } from './steps/revoke-taps.step';
+import { schedule } from './steps/schedule.step';
+import { undoMemberships } from './steps/undo-memberships.step';
+
+/**
+ * One function per onboarding job (jobs/job-catalog.ts). Each re-runs its steps in order;
+ * every step checks its own "already done?" first, so a retried job resumes where the last
+ * attempt stopped (STYLE habit 4).
+ */
+
+async function prepareSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
+  await inStep('tap', () => revokeTaps(ports, ref), ports.log);
+  await inStep('user', () => resolveUser(ports, ref), ports.log);
+  await inStep('membership', () => ensureMembership(ports, ref), ports.log);
+  await inStep('device', () => ensureDevice(ports, ref), ports.log);
+}
+
+async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<JobOutcome> {
+  await prepareSteps(ports, ref);
+  await inStep('tap', () => issueTap(ports, ref), ports.log);
+  await inStep('notice', () => notifyManager(ports, ref), ports.log);
+  const r = await loadCurrent(ports, ref);
+  if (!r.tap) return nothing('no TAP after activation');
+  return { followUps: [expireJob(ref, r.tap.id, new Date(r.tap.expiresAt), ports.clock.now())], removeJobIds: [], note: `status ${r.status}` };
+}
+
+/** Steps 1–4, days ahead; then the delayed activate job (or the notice, if only it is missing). */
+export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts: { replaceActivate?: boolean } = {}): Promise<JobOutcome> {
+  await prepareSteps(ports, ref);
+  const planned = await inStep('tap', () => schedule(ports, ref), ports.log);
+  if (!planned.activate) return nothing('already issued and notified for this generation');
+  const r = await loadCurrent(ports, ref);
+  if (r.steps.tap.state === 'done' && r.tap?.generation === ref.generation) {
+    // The pass stands, only the notice is missing (e.g. a new manager): send it now.
+    return activateSteps(ports, ref);
+  }
+  return {
+    followUps: [activateJob(ref, planned.activationAt, ports.clock.now(), opts.replaceActivate)],
+    removeJobIds: [],
+    note: `activation at ${planned.activationAt.toISOString()}`,
+  };
+}
+
+/** Steps 5–6 at the activation instant (and 1–3 again if they had not finished). */
+export async function runActivate(ports: WorkflowPorts, ref: OnboardingJob): Promise<JobOutcome> {
+  return activateSteps(ports, ref);
+}
+
+/** The tenant side of a cancellation; the record was marked cancelled when the event applied. */
+export async function runCancel(ports: WorkflowPorts, ref: OnboardingJob): Promise<JobOutcome> {
+  await inStep('tap', () => revokeTaps(ports, ref, { allowCancelled: true }), ports.log);
+  await inStep('membership', () => undoMemberships(ports, ref), ports.log);
+  await auditFor(ports, ref, 'onboarding.cancel-completed', 'success', { detail: 'passes deleted and our memberships removed' });
+  return nothing('cancelled');
+}
+
+export async function runExpire(ports: WorkflowPorts, ref: OnboardingJob): Promise<JobOutcome> {
+  await inStep('tap', () => expireTap(ports, ref), ports.log);
+  return nothing('expired');
+}
+
+/** Ops retry: failed steps go back to pending and the workflow resumes from the first open one. */
+export async function runRetry(ports: WorkflowPorts, job: OpsActionJob): Promise<JobOutcome> {
+  const before = await loadCurrent(ports, job);
+  await updateCurrent(ports, job, (x) => {
+    for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
+      if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
+    }
+    // Without a manager there is nobody to notify: look them up again.
+    if (!x.entra.managerAddress && x.steps.user.state === 'done') x.steps.user = { state: 'pending' };
+    if (x.attention?.condition !== 'notice-unknown') x.attention = null;
+    if (x.status === 'failed' || (x.status === 'needs_attention' && !x.attention)) x.status = 'in_progress';
+  });
+  await auditFor(ports, job, 'ops.retry.started', 'info', { actor: job.actor, detail: `retry requested at ${job.requestedAt}; status was ${before.status}` });
+  const out = await runPrepare(ports, job, { replaceActivate: true });
+  const r = await loadCurrent(ports, job);
+  // Past the instant, the activate job already ran (and failed): run its steps now.
+  const due = Date.parse(r.activationAt) <= ports.clock.now().getTime();
+  if (due && !(isSettled(r.steps.tap) && isSettled(r.steps.notice))) return activateSteps(ports, job);
+  return out;
+}
+
+/** Ops re-issue: a new generation, so a new pass, link and notice; the old link dies now. */
+export async function runReissue(ports: WorkflowPorts, job: OpsActionJob): Promise<JobOutcome> {
+  const old = await loadCurrent(ports, job);
+  const next = { ...job, generation: job.generation + 1 };
+  const now = ports.clock.now();
+  await updateCurrent(ports, job, (x) => {
+    x.generation = next.generation;
+    // The old pass stays at Graph until the new one replaces it (step 5 deletes it first).
+    x.tap = null;
+    x.tapCreateInFlight = null;
+    x.reveal = null;
+    x.expiry = null;
+    x.notice = { state: 'pending' };
+    x.steps.tap = { state: 'pending' };
+    x.steps.notice = { state: 'pending' };
+    for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
+      if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
+    }
+    x.warnings = x.warnings.filter((w) => !w.startsWith('notice may not have been sent'));
+    x.attention = null;
+    x.status = 'in_progress';
+  });
+  if (old.reveal?.state === 'active') await ports.links.end(old.reveal.tokenHash, 'revoked', now);
+  if (old.tap) await ports.links.dropPasscode(job.employeeId, old.tap.id);
+  await auditFor(ports, job, 'ops.reissue.started', 'info', {
+    actor: job.actor,
+    detail: `re-issue requested at ${job.requestedAt}; generation ${next.generation}${old.reveal?.state === 'active' ? '; old link revoked' : ''}`,
+  });
+  return { followUps: [activateJob(next, now, now)], removeJobIds: [], note: `generation ${next.generation}` };
+}

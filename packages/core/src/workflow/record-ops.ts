@@ -1,0 +1,142 @@
+import { WaitingError, type GraphErrorDetail } from '../errors';
+import type { OnboardingRecord, StepName, StepRecord } from '../domain/onboarding';
+import type { AuditEntry } from '../store/audit-trail';
+import type { OnboardingRef, WorkflowPorts } from './ports';
+
+/**
+ * A job whose onboarding was replaced (rehire), re-planned (generation bumped) or cancelled.
+ * Not a failure: the job completes doing nothing.
+ */
+export class StaleJobError extends Error {
+  constructor(readonly ref: OnboardingRef, why: string) {
+    super(`stale job for ${ref.employeeId} (onboarding ${ref.onboardingId}, generation ${ref.generation}): ${why}`);
+    this.name = 'StaleJobError';
+  }
+}
+
+export interface CurrentOptions {
+  /** The cancel job works on a cancelled record; every other job treats one as stale. */
+  allowCancelled?: boolean;
+}
+
+function staleReason(r: OnboardingRecord | null, ref: OnboardingRef, opts: CurrentOptions): string | null {
+  if (!r) return 'the onboarding no longer exists';
+  if (r.onboardingId !== ref.onboardingId) return `onboarding is now ${r.onboardingId}`;
+  if (r.generation !== ref.generation) return `generation is now ${r.generation}`;
+  if (r.status === 'cancelled' && !opts.allowCancelled) return 'the onboarding is cancelled';
+  return null;
+}
+
+export async function loadCurrent(ports: WorkflowPorts, ref: OnboardingRef, opts: CurrentOptions = {}): Promise<OnboardingRecord> {
+  const r = await ports.store.get(ref.employeeId);
+  const why = staleReason(r, ref, opts);
+  if (why) throw new StaleJobError(ref, why);
+  return r!;
+}
+
+/**
+ * CAS update that only touches the record the job belongs to. `mutate` edits the copy in place
+ * (or returns false to leave it unchanged); it may run more than once, so no side effects.
+ */
+export async function updateCurrent(
+  ports: WorkflowPorts,
+  ref: OnboardingRef,
+  mutate: (r: OnboardingRecord) => void | false,
+  opts: CurrentOptions = {},
+): Promise<OnboardingRecord> {
+  let why: string | null = null;
+  const now = ports.clock.now().toISOString();
+  const out = await ports.store.update(ref.employeeId, (r) => {
+    why = staleReason(r, ref, opts);
+    if (why) return null;
+    if (mutate(r) === false) return null;
+    r.updatedAt = now;
+    return r;
+  });
+  if (why || !out) throw new StaleJobError(ref, why ?? 'the onboarding no longer exists');
+  return out;
+}
+
+export function setStep(r: OnboardingRecord, step: StepName, rec: StepRecord): void {
+  r.steps[step] = rec;
+}
+
+export function stepDone(at: Date, detail?: string): StepRecord {
+  return detail ? { state: 'done', at: at.toISOString(), detail } : { state: 'done', at: at.toISOString() };
+}
+
+export function stepSkipped(at: Date, reason: string): StepRecord {
+  return { state: 'skipped', reason, at: at.toISOString() };
+}
+
+export function isSettled(s: StepRecord): boolean {
+  return s.state === 'done' || s.state === 'skipped';
+}
+
+export function addWarning(r: OnboardingRecord, text: string): void {
+  if (!r.warnings.includes(text)) r.warnings.push(text);
+}
+
+export function removeWarningsStartingWith(r: OnboardingRecord, prefix: string): void {
+  r.warnings = r.warnings.filter((w) => !w.startsWith(prefix));
+}
+
+/** Clears a needs_attention that this condition caused, once the step gets past it. */
+export function clearAttention(r: OnboardingRecord, condition: string): void {
+  if (r.attention?.condition === condition) {
+    r.attention = null;
+    if (r.status === 'needs_attention') r.status = 'in_progress';
+  }
+}
+
+export async function auditFor(
+  ports: WorkflowPorts,
+  ref: Pick<OnboardingRef, 'employeeId' | 'onboardingId'>,
+  action: string,
+  outcome: AuditEntry['outcome'],
+  extra: { detail?: string; graphRequestId?: string; actor?: string; eventId?: string } = {},
+): Promise<void> {
+  await ports.audit.append({
+    at: ports.clock.now().toISOString(),
+    employeeId: ref.employeeId,
+    onboardingId: ref.onboardingId,
+    actor: extra.actor ?? 'worker',
+    action,
+    outcome,
+    ...(extra.detail ? { detail: extra.detail } : {}),
+    ...(extra.graphRequestId ? { graphRequestId: extra.graphRequestId } : {}),
+    ...(extra.eventId ? { eventId: extra.eventId } : {}),
+  });
+}
+
+/**
+ * Records that `step` waits on `condition` (keeping the first time it did, which starts the
+ * window) and throws the WaitingError the failure policy turns into a delay.
+ */
+export async function waitOn(
+  ports: WorkflowPorts,
+  ref: OnboardingRef,
+  step: StepName,
+  condition: string,
+  message: string,
+  graph?: GraphErrorDetail,
+): Promise<never> {
+  const now = ports.clock.now().toISOString();
+  await updateCurrent(ports, ref, (r) => {
+    const cur = r.steps[step];
+    const since = cur.state === 'pending' && cur.waitingFor === condition && cur.waitingSince ? cur.waitingSince : now;
+    const attempts = cur.state === 'pending' ? (cur.attempts ?? 0) + 1 : 1;
+    r.steps[step] = { state: 'pending', waitingFor: condition, waitingSince: since, attempts };
+  });
+  throw new WaitingError(message, condition, graph);
+}
+
+/** Drops the waiting marks of a step that got past its condition. */
+export function doneWaiting(r: OnboardingRecord, step: StepName): void {
+  const cur = r.steps[step];
+  if (cur.state === 'pending' && cur.waitingFor) {
+    const { waitingFor: _w, waitingSince: _s, ...rest } = cur;
+    r.steps[step] = rest;
+    clearAttention(r, _w);
+  }
+}

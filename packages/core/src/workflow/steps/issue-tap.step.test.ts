@@ -1,0 +1,100 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentError, WaitingError } from '../../errors';
+import type { OnboardingJob } from '../../jobs/job-catalog';
+import type { WorkflowPorts } from '../ports';
+import { hireFor, JANE, seedOnboarding, startHarness, type Harness } from '../testing/harness';
+import { ensureMembership } from './ensure-membership.step';
+import { issueTap } from './issue-tap.step';
+import { resolveUser } from './resolve-user.step';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => h.sim.control.reset());
+
+async function prepared(ports: WorkflowPorts, overrides = {}): Promise<OnboardingJob> {
+  const ref = await seedOnboarding(ports, hireFor(overrides));
+  await resolveUser(ports, ref);
+  await ensureMembership(ports, ref);
+  return ref;
+}
+
+const creates = (h: Harness) =>
+  h.sim.control.requests().filter((r) => r.method === 'POST' && r.path.includes('temporaryAccessPassMethods')).length;
+
+describe('issue-tap step', () => {
+  it('issues one TAP, sealed, however often it runs', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    await issueTap(ports, ref);
+    await issueTap(ports, ref);
+    expect(creates(h)).toBe(1);
+    const taps = h.sim.control.taps(JANE.id);
+    expect(taps).toHaveLength(1);
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.steps.tap.state).toBe('done');
+    expect(r!.tap).toMatchObject({ id: taps[0]!.id, lifetimeInMinutes: 60, isUsableOnce: false, generation: 1 });
+    expect(r!.tapCreateInFlight).toBeNull();
+    const sealed = await h.redis.get(`${h.prefix}:passcode:${ref.employeeId}:${taps[0]!.id}`);
+    expect(ports.cipher.decrypt(sealed!, { employeeId: ref.employeeId, tapId: taps[0]!.id })).toBe(taps[0]!.passcode);
+    expect(JSON.stringify(r)).not.toContain(taps[0]!.passcode);
+    const audit = await ports.audit.forEmployee(ref.employeeId);
+    const issued = audit.filter((a) => a.action === 'tap.issued');
+    expect(issued).toHaveLength(1);
+    expect(issued[0]!.graphRequestId).toBeTruthy();
+    expect(JSON.stringify(audit)).not.toContain(taps[0]!.passcode);
+  });
+
+  it('after a crash mid-create, deletes the unknown pass once and issues anew', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    // The earlier attempt: bracket set, pass created at Graph, answer lost.
+    await ports.store.update(ref.employeeId, (r) => ({ ...r, tapCreateInFlight: { generation: ref.generation, startedAt: new Date().toISOString() } }));
+    const lost = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+
+    await issueTap(ports, ref);
+    await issueTap(ports, ref);
+    const taps = h.sim.control.taps(JANE.id);
+    expect(taps).toHaveLength(2);
+    const current = taps.filter((t) => t.current);
+    expect(current).toHaveLength(1);
+    expect(current[0]!.id).not.toBe(lost.id);
+    const audit = await ports.audit.forEmployee(ref.employeeId);
+    const replaced = audit.filter((a) => a.action === 'tap.replaced-unknown');
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]!.detail).toContain(lost.id);
+    expect((await ports.store.get(ref.employeeId))!.tap!.id).toBe(current[0]!.id);
+  });
+
+  it('deletes a pass it did not issue before creating its own', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    const other = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    await issueTap(ports, ref);
+    const audit = await ports.audit.forEmployee(ref.employeeId);
+    expect(audit.filter((a) => a.action === 'tap.deleted-previous').map((a) => a.detail)).toEqual([expect.stringContaining(other.id)]);
+  });
+
+  it('waits on the policy refusal of replication lag', async () => {
+    const ports = h.ports();
+    h.sim.control.setReplicationLag(60 * 60_000);
+    const ref = await prepared(ports);
+    const err = await issueTap(ports, ref).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitingError);
+    expect((err as WaitingError).condition).toBe('tap-policy-replication');
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.steps.tap).toMatchObject({ state: 'pending', waitingFor: 'tap-policy-replication' });
+    expect(r!.tapCreateInFlight).toBeNull();
+  });
+
+  it('refuses a lifetime outside the policy permanently', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports, { tap: { lifetimeMinutes: 900 } });
+    await expect(issueTap(ports, ref)).rejects.toBeInstanceOf(PermanentError);
+    expect(creates(h)).toBe(0);
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashRevealToken } from '../../crypto/reveal-token';
+import type { OnboardingJob } from '../../jobs/job-catalog';
+import type { WorkflowPorts } from '../ports';
+import { hireFor, seedOnboarding, startHarness, type Harness } from '../testing/harness';
+import { ensureDevice } from './ensure-device.step';
+import { ensureMembership } from './ensure-membership.step';
+import { issueTap } from './issue-tap.step';
+import { NOTICE_UNKNOWN_ATTENTION, notifyManager } from './notify-manager.step';
+import { resolveUser } from './resolve-user.step';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => h.sim.control.reset());
+
+async function issued(ports: WorkflowPorts, overrides = {}): Promise<OnboardingJob> {
+  const ref = await seedOnboarding(ports, hireFor(overrides));
+  await resolveUser(ports, ref);
+  await ensureMembership(ports, ref);
+  await ensureDevice(ports, ref);
+  await issueTap(ports, ref);
+  return ref;
+}
+
+describe('notify-manager step', () => {
+  it('sends one notice with a working link and no passcode, however often it runs', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports);
+    await notifyManager(ports, ref);
+    await notifyManager(ports, ref);
+    const mails = h.sim.control.mails();
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(mail.to).toEqual(['sam.lee@contoso.com']);
+    expect(mail.from.toLowerCase()).toContain(h.settings.noticeSenderUpn.split('@')[0]);
+    const token = /http:\/\/localhost:3000\/reveal\/([A-Za-z0-9_-]{43})/.exec(mail.content)?.[1];
+    expect(token).toBeTruthy();
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.reveal).toEqual({ tokenHash: hashRevealToken(token!), state: 'active' });
+    expect(r!.notice).toMatchObject({ state: 'sent', to: 'sam.lee@contoso.com', generation: 1 });
+    expect(r!.status).toBe('notified');
+    expect(mail.content).not.toContain(h.sim.control.taps()[0]!.passcode);
+    expect(mail.content).toContain('globe icon');
+    expect(mail.content).toContain('UTC');
+    expect(mail.content).toContain('ready for Web Sign-in');
+    expect(JSON.stringify(r)).not.toContain(token!);
+  });
+
+  it('says when the device cannot use Web Sign-in', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports, { deviceId: 'bfbdc9c3-effb-44be-9a84-8f370dd820b5' });
+    await notifyManager(ports, ref);
+    expect(h.sim.control.mails()[0]!.content).toContain('device is hybrid joined (trustType ServerAd)');
+  });
+
+  it('does not send again after a crash mid-send: needs attention instead', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports);
+    await ports.store.update(ref.employeeId, (r) => ({ ...r, notice: { state: 'sending', to: 'sam.lee@contoso.com', generation: ref.generation } }));
+    await notifyManager(ports, ref);
+    await notifyManager(ports, ref);
+    expect(h.sim.control.mails()).toHaveLength(0);
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.notice.state).toBe('unknown');
+    expect(r!.status).toBe('needs_attention');
+    expect(r!.attention?.message).toBe(NOTICE_UNKNOWN_ATTENTION);
+    expect((await ports.audit.forEmployee(ref.employeeId)).filter((a) => a.action === 'notice.unknown')).toHaveLength(1);
+  });
+
+  it('a refused send is tried afresh, with a new link', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports);
+    h.sim.control.setFaults([{ kind: 'status', status: 503, pathPattern: 'sendMail', count: 1 }]);
+    await expect(notifyManager(ports, ref)).rejects.toThrow();
+    const mid = await ports.store.get(ref.employeeId);
+    expect(mid!.notice.state).toBe('pending');
+    await notifyManager(ports, ref);
+    expect(h.sim.control.mails()).toHaveLength(1);
+  });
+});

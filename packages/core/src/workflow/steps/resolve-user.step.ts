@@ -1,0 +1,75 @@
+import { PermanentError } from '../../errors';
+import type { DirectoryUser } from '../../graph/graph.port';
+import type { OnboardingRef, WorkflowPorts } from '../ports';
+import {
+  addWarning,
+  auditFor,
+  clearAttention,
+  isSettled,
+  loadCurrent,
+  removeWarningsStartingWith,
+  stepDone,
+  updateCurrent,
+  waitOn,
+} from '../record-ops';
+
+export const NO_P1_WARNING = 'no Entra ID P1 service plan: TAP and Web Sign-in need P1';
+export const DISABLED_WARNING_PREFIX = 'account is disabled';
+export const NO_MANAGER_WARNING = 'no manager found: set managerUserPrincipalName in the HR event or the manager in Entra';
+
+/**
+ * Step 1 (spec/workflow.md): find the hire in Entra by UPN and the manager who gets the notice.
+ * Not found yet is normal (HR runs ahead of provisioning): wait, within the lookup window.
+ */
+export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
+  const r = await loadCurrent(ports, ref);
+  if (isSettled(r.steps.user)) return;
+
+  const upn = r.hire.userPrincipalName;
+  const user = await ports.graph.getUser(upn);
+  if (!user) {
+    return waitOn(ports, ref, 'user', 'user-not-found', `user ${upn} does not exist in Entra yet`);
+  }
+  if (user.userType.toLowerCase() === 'guest') {
+    throw new PermanentError(`user ${upn} is a guest: guests cannot get a Temporary Access Pass`);
+  }
+  if (!user.accountEnabled) {
+    await updateCurrent(ports, ref, (x) => addWarning(x, `${DISABLED_WARNING_PREFIX} (${upn}); retried until it is enabled`));
+    return waitOn(ports, ref, 'user', 'account-disabled', `account ${upn} is disabled`);
+  }
+
+  const manager = await findManager(ports, r.hire.managerUserPrincipalName, user.id);
+  const now = ports.clock.now();
+  await updateCurrent(ports, ref, (x) => {
+    removeWarningsStartingWith(x, DISABLED_WARNING_PREFIX);
+    clearAttention(x, 'user-not-found');
+    clearAttention(x, 'account-disabled');
+    if (!user.hasEntraIdP1) addWarning(x, NO_P1_WARNING);
+    else x.warnings = x.warnings.filter((w) => w !== NO_P1_WARNING);
+    if (!manager) addWarning(x, NO_MANAGER_WARNING);
+    else x.warnings = x.warnings.filter((w) => w !== NO_MANAGER_WARNING);
+    x.entra = {
+      ...x.entra,
+      userId: user.id,
+      userPrincipalName: user.userPrincipalName,
+      ...(user.displayName ? { displayName: user.displayName } : {}),
+      managerId: manager?.id,
+      managerName: manager?.displayName ?? manager?.userPrincipalName,
+      managerAddress: manager ? manager.mail || manager.userPrincipalName : undefined,
+    };
+    x.steps.user = stepDone(now, manager ? `manager ${manager.userPrincipalName}` : 'no manager');
+  });
+  await auditFor(ports, ref, 'user.resolved', 'success', {
+    detail: `user ${user.id}${user.hasEntraIdP1 ? '' : ` (${NO_P1_WARNING})`}; ${manager ? `manager ${manager.userPrincipalName}` : 'no manager'}`,
+  });
+}
+
+/** The manager named in the event (looked up for their mail), else the one set in Entra. */
+async function findManager(ports: WorkflowPorts, managerUpn: string | undefined, userId: string): Promise<DirectoryUser | null> {
+  if (managerUpn) {
+    const named = await ports.graph.getUser(managerUpn);
+    if (named) return named;
+    ports.log.warn({ managerUpn }, 'manager named in the HR event does not exist in Entra; trying the Entra manager');
+  }
+  return ports.graph.getManager(userId);
+}

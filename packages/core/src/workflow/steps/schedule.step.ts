@@ -1,0 +1,48 @@
+import { activationInstant } from '../../domain/calendar';
+import type { HireData } from '../../domain/hire-event.schema';
+import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from '../ports';
+import { addWarning, auditFor, clearAttention, loadCurrent, updateCurrent } from '../record-ops';
+import { planTap } from '../tap-plan';
+
+export function activationFor(hire: HireData, settings: Pick<WorkflowSettings, 'defaultActivationTime'>): Date {
+  return activationInstant(hire.startDate, hire.activationTime ?? settings.defaultActivationTime, hire.timeZone);
+}
+
+export interface ScheduleResult {
+  activationAt: Date;
+  /** False when the TAP was already issued for this generation: nothing left to schedule. */
+  activate: boolean;
+}
+
+/**
+ * Step 4 (spec/workflow.md): the activation instant, and the TAP plan checked against the
+ * tenant's policy days ahead, so a mismatch is needs_attention now rather than a failure on
+ * the first day. The processor adds the delayed `activate` job from the result.
+ */
+export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promise<ScheduleResult> {
+  const r = await loadCurrent(ports, ref);
+  const activationAt = activationFor(r.hire, ports.settings);
+  const plan = planTap(r.hire, await ports.graph.getTapPolicy());
+  const before = r.attention?.condition;
+
+  const after = await updateCurrent(ports, ref, (x) => {
+    x.activationAt = activationAt.toISOString();
+    for (const w of plan.warnings) addWarning(x, w);
+    clearAttention(x, 'tap-policy-disabled');
+    clearAttention(x, 'tap-lifetime-out-of-bounds');
+    if (plan.problem) {
+      x.status = 'needs_attention';
+      x.attention = { ...plan.problem, since: ports.clock.now().toISOString() };
+    } else if (x.status === 'in_progress' && x.steps.tap.state === 'pending') {
+      x.status = 'scheduled';
+    }
+  });
+  if (plan.problem && before !== plan.problem.condition) {
+    await auditFor(ports, ref, 'onboarding.needs-attention', 'failure', { detail: plan.problem.message });
+  }
+  if (after.status === 'scheduled' && r.status !== 'scheduled') {
+    await auditFor(ports, ref, 'onboarding.scheduled', 'success', { detail: `activation at ${activationAt.toISOString()}` });
+  }
+  const issued = after.steps.tap.state === 'done' && after.tap?.generation === ref.generation;
+  return { activationAt, activate: !issued || after.steps.notice.state === 'pending' };
+}

@@ -1,0 +1,43 @@
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { decideFailure, StepError, type OnboardingRef, type WorkflowLog, type WorkflowPorts } from '@hirepass/core';
+
+/**
+ * The one place where a failed job's fate is carried out with BullMQ; the decision itself is
+ * core's (workflow/failure-policy.ts). Returns normally only for a stale job (it completes).
+ * - throttled: the queue pauses for Retry-After and the job goes back to wait (no attempt spent);
+ * - waiting:   the job is re-delayed (no attempt spent);
+ * - transient: rethrown, so BullMQ's attempts and capped backoff apply;
+ * - permanent: UnrecoverableError, the job fails now; the record already says why.
+ */
+export async function handleJobFailure(args: {
+  err: unknown;
+  job: Job;
+  token: string | undefined;
+  queue: Queue;
+  ports: WorkflowPorts;
+  ref: OnboardingRef | null;
+  log: WorkflowLog;
+}): Promise<void> {
+  const { err, job, token, queue, ports, ref, log } = args;
+  const decision = await decideFailure(ports, ref, err, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
+  const step = err instanceof StepError ? err.step : undefined;
+  switch (decision.kind) {
+    case 'stale':
+      log.info({ step, reason: decision.reason }, 'stale job: nothing to do');
+      return;
+    case 'rate-limit':
+      log.warn({ step, delayMs: decision.delayMs, reason: decision.reason }, 'Graph throttled: pausing the queue');
+      await queue.rateLimit(decision.delayMs);
+      throw Worker.RateLimitError();
+    case 'delay':
+      log.info({ step, delayMs: decision.delayMs, reason: decision.reason }, 'waiting on a condition: job re-delayed');
+      await job.moveToDelayed(Date.now() + decision.delayMs, token);
+      throw new DelayedError();
+    case 'retry':
+      log.warn({ step, reason: decision.reason }, 'transient failure: BullMQ retries with backoff');
+      throw new Error(decision.reason);
+    case 'fail':
+      log.error({ step, reason: decision.reason }, 'permanent failure: job stops');
+      throw new UnrecoverableError(decision.reason);
+  }
+}
