@@ -1,0 +1,2 @@
+export { buildApp, type ApiDeps } from './app';
+export { startApi } from './server';

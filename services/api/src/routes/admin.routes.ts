@@ -1,0 +1,85 @@
+import formbody from '@fastify/formbody';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OnboardingStatus } from '@hirepass/core';
+import type { ApiContext } from '../context';
+import { requestOpsAction } from '../ops/ops-actions';
+import { ProblemError } from '../problem';
+import { onboardingDetailPage, onboardingListPage } from '../views/admin.views';
+import { EMPLOYEE_ID_PARAM, OnboardingStatusSchema } from './schemas';
+import { notFound } from './onboardings.routes';
+
+/** The ops dashboard pages (spec/ops-api.md "Pages"). Auth is the global ops hook. */
+
+const LIST_LIMIT = 500;
+
+function sendHtml(reply: FastifyReply, body: string): FastifyReply {
+  return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+}
+
+/**
+ * Browsers resend Basic credentials to any site's form posting here, so a cross-site form
+ * must not be able to trigger an action: the request has to come from our own pages.
+ * Sec-Fetch-Site decides where browsers send it (under `Referrer-Policy: no-referrer` they send
+ * `Origin: null` even for our own forms); otherwise a present Origin must be our host.
+ */
+function assertSameOrigin(request: FastifyRequest): void {
+  const refuse = () => new ProblemError(403, 'cross-site-request', 'Actions can only be taken from the dashboard itself.');
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) {
+    if (site !== 'same-origin' && site !== 'none') throw refuse();
+    return;
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  if (hostOf(origin) === null || hostOf(origin) !== hostOf(`http://${request.headers.host ?? ''}`)) throw refuse();
+}
+
+/** host[:port] with default ports dropped, or null for anything unparsable (including "null"). */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).host || null;
+  } catch {
+    return null;
+  }
+}
+
+export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
+  const { ctx } = opts;
+  await app.register(formbody, { bodyLimit: 4096 });
+
+  const listSchema = { hide: true, querystring: Type.Object({ status: Type.Optional(OnboardingStatusSchema) }) };
+  const list = async (request: FastifyRequest<{ Querystring: { status?: OnboardingStatus } }>, reply: FastifyReply) => {
+    const { status } = request.query;
+    const [page, counts] = await Promise.all([ctx.onboardings.list({ status, limit: LIST_LIMIT }), ctx.onboardings.countByStatus()]);
+    return sendHtml(reply, onboardingListPage({ records: page.items, counts, status, truncated: page.nextCursor !== null }));
+  };
+  app.get('/admin', { schema: listSchema }, list);
+  app.get('/admin/', { schema: listSchema }, list);
+
+  app.get<{ Params: { employeeId: string }; Querystring: { done?: string } }>(
+    '/admin/onboardings/:employeeId',
+    { schema: { hide: true, params: EMPLOYEE_ID_PARAM, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 20 })) }) } },
+    async (request, reply) => {
+      const { employeeId } = request.params;
+      const [record, audit] = await Promise.all([ctx.onboardings.get(employeeId), ctx.audit.forEmployee(employeeId)]);
+      if (!record) throw notFound(employeeId);
+      return sendHtml(reply, onboardingDetailPage(record, audit, request.query.done));
+    },
+  );
+
+  for (const action of ['retry', 'reissue'] as const) {
+    app.post<{ Params: { employeeId: string } }>(
+      `/admin/onboardings/:employeeId/${action}`,
+      { schema: { hide: true, params: EMPLOYEE_ID_PARAM } },
+      async (request, reply) => {
+        assertSameOrigin(request);
+        const { employeeId } = request.params;
+        const result = await requestOpsAction(ctx, employeeId, action);
+        if (result === 'not_found') throw notFound(employeeId);
+        const done = result === 'accepted' ? action : 'cancelled';
+        return reply.redirect(`/admin/onboardings/${encodeURIComponent(employeeId)}?done=${done}`, 303);
+      },
+    );
+  }
+}
