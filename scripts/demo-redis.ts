@@ -41,3 +41,18 @@ async function answers(url: string): Promise<boolean> {
     client.disconnect();
   }
 }
+
+/** Deletes the demo's keys (only those under its own prefix). */
+export async function clearPrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}

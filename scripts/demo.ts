@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import PinoPretty from 'pino-pretty';
 import { demoSecrets, repoRoot } from './demo-secrets';
-import { demoRedis } from './demo-redis';
+import { clearPrefix, demoRedis } from './demo-redis';
 
 /**
  * `npm start`: the whole product on one machine. The simulated tenant, the API and one worker
@@ -33,7 +33,7 @@ function run(name: string, script: string, env: Record<string, string>): ChildPr
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const pretty = PinoPretty({ colorize: true, ignore: 'pid,hostname', messageFormat: `[${name}] {msg}`, destination: 1 });
+  const pretty = PinoPretty({ colorize: true, singleLine: true, ignore: 'pid,hostname,service,workerId', messageFormat: `[${name}] {msg}`, destination: 1 });
   child.stdout!.on('data', (chunk: Buffer) => {
     // Lines that are not pino JSON (banners) are passed through as they are.
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -92,6 +92,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (redis.child) children.push(redis.child);
+  const queuePrefix = process.env.QUEUE_PREFIX ?? 'hirepass-demo';
+  // The simulated tenant starts fresh every run, so the demo's own Redis state must too:
+  // onboardings from a previous run would point at memberships and passes that no longer exist.
+  await clearPrefix(redis.url, queuePrefix);
   const secrets = await demoSecrets();
   const apiPort = process.env.PORT ?? '3000';
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
 
   const common = {
     REDIS_URL: redis.url,
-    QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? 'hirepass-demo',
+    QUEUE_PREFIX: queuePrefix,
     PASSCODE_ENCRYPTION_KEYS: secrets.passcodeKey,
     PUBLIC_BASE_URL: publicBaseUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

@@ -5,10 +5,11 @@ import { demoSecrets } from './demo-secrets';
 /**
  * Posts a signed sample hire to the demo API, activating about a minute from now, the way
  * an HR system would (Standard Webhooks signature over the exact bytes sent).
- * Usage: npm run demo:hire [-- <userPrincipalName>]
+ * Usage: npm run demo:hire [-- <userPrincipalName>]   (default: one of hire01…hire30@contoso.com)
  */
 const apiUrl = process.env.HIREPASS_API_URL ?? 'http://127.0.0.1:3000';
-const upn = process.argv[2] ?? 'jane.doe@contoso.com';
+// One TAP per user: a different sample hire each time, so earlier passes stay valid.
+const upn = process.argv[2] ?? `hire${String(1 + Math.floor(Math.random() * 30)).padStart(2, '0')}@contoso.com`;
 
 const { webhookSecret } = await demoSecrets();
 const now = new Date();
