@@ -40,6 +40,8 @@ export class ThrottledError extends WorkflowError {
     message: string,
     readonly retryAfterMs: number,
     graph?: GraphErrorDetail,
+    /** False when Graph sent no Retry-After and `retryAfterMs` is only our first guess. */
+    readonly retryAfterKnown = true,
   ) {
     super(message, graph);
   }

@@ -28,5 +28,8 @@ export * from './workflow/failure-policy';
 export * from './workflow/apply-hire-event';
 export * from './workflow/onboarding-jobs';
 export * from './workflow/tap-plan';
+export * from './workflow/job-payloads';
 export { activationFor } from './workflow/steps/schedule.step';
 export { compareVersions, MIN_WEB_SIGNIN_BUILD } from './workflow/steps/ensure-device.step';
+export * from './readiness/index';
+export { syncDevice, SYNC_WARNING_PREFIX } from './workflow/steps/sync-device.step';

@@ -10,12 +10,13 @@ import { ProblemError } from './problem';
 import { registerAssets } from './plugins/assets';
 import { registerDocs, registerDocsRoute } from './plugins/docs';
 import { registerErrorHandling } from './plugins/error-handler';
-import { ApiMetrics, registerRequestTiming } from './plugins/metrics';
+import { ApiMetrics, registerMetrics } from './plugins/metrics';
 import { registerOpsAuth } from './plugins/ops-auth';
 import { closeQueues, createQueues } from './plugins/queues';
 import { createApiRedis, firstConnectSettled, redisIsReady } from './plugins/redis';
 import { registerSecurityHeaders } from './plugins/security';
 import { adminQueuesRoutes } from './routes/admin-queues.routes';
+import { doctorRoutes } from './routes/doctor.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { healthRoutes } from './routes/health.routes';
 import { onboardingRoutes } from './routes/onboardings.routes';
@@ -46,7 +47,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     config,
     clock: deps.clock ?? systemClock,
     redis,
-    ...createStores(redis, config.queuePrefix),
+    ...createStores(redis, config.queuePrefix, config.auditRetentionDays),
     cipher: new PasscodeCipher(config.passcodeKeys),
     queues,
     metrics: new ApiMetrics(queues, () => redisIsReady(redis)),
@@ -76,7 +77,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await registerDocs(app, config.publicBaseUrl);
   registerOpsAuth(app, config.opsToken);
-  registerRequestTiming(app, ctx.metrics);
+  registerMetrics(app, ctx);
   registerAssets(app);
 
   await app.register(healthRoutes, { ctx });
@@ -85,6 +86,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(revealRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
   await app.register(adminQueuesRoutes, { ctx });
+  await app.register(doctorRoutes, { ctx });
   registerDocsRoute(app);
 
   await firstConnectSettled(redis);

@@ -29,11 +29,11 @@ export interface ApiContext {
   secureCookies: boolean;
 }
 
-export function createStores(redis: Redis, prefix: string) {
+export function createStores(redis: Redis, prefix: string, auditRetentionDays?: number) {
   return {
     onboardings: new OnboardingStore(redis, prefix),
     receipts: new EventReceipts(redis, prefix),
-    audit: new AuditTrail(redis, prefix),
+    audit: new AuditTrail(redis, prefix, auditRetentionDays ? { maxAgeDays: auditRetentionDays } : {}),
     links: new RevealLinks(redis, prefix),
   };
 }

@@ -65,8 +65,21 @@ describe('ops dashboard pages', () => {
     for (const s of ['user', 'membership', 'device', 'Europe/Berlin', 'UTC', 'tap-meta-1', 'req-abc-123', 'user.lookup', 'Windows 10.0.19045']) {
       expect(res.body).toContain(s);
     }
-    expect(res.body).toContain('action="/admin/onboardings/E-stuck/retry"');
-    expect(res.body).toContain('action="/admin/onboardings/E-stuck/reissue"');
+    // The buttons lead to confirmation pages (no script under the CSP), whose forms post.
+    expect(res.body).toContain('href="/admin/onboardings/E-stuck/retry"');
+    expect(res.body).toContain('href="/admin/onboardings/E-stuck/reissue"');
+    for (const action of ['retry', 'reissue']) {
+      const confirm = await t.app.inject({ method: 'GET', url: `/admin/onboardings/E-stuck/${action}`, headers: auth });
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.body).toContain(`<form method="post" action="/admin/onboardings/E-stuck/${action}"`);
+      expect(confirm.body).toContain('href="/admin/onboardings/E-stuck">Cancel</a>');
+    }
+    const reissue = await t.app.inject({ method: 'GET', url: '/admin/onboardings/E-stuck/reissue', headers: auth });
+    expect(reissue.body).toContain('This replaces the current pass and sends a new link.');
+    const gone = await t.app.inject({ method: 'GET', url: '/admin/onboardings/E-gone/reissue', headers: auth });
+    expect(gone.statusCode).toBe(303);
+    expect((await t.app.inject({ method: 'GET', url: '/admin/onboardings/E-none/retry', headers: auth })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/admin/onboardings/E-stuck/retry' })).statusCode).toBe(401);
     expect(res.body).not.toContain('f'.repeat(64));
     expect((await t.app.inject({ method: 'GET', url: '/admin/onboardings/E-none', headers: auth })).statusCode).toBe(404);
   });

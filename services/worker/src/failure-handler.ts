@@ -1,10 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import { decideFailure, StepError, type OnboardingRef, type WorkflowLog, type WorkflowPorts } from '@hirepass/core';
+import { decideFailure, isWorkflowError, StepError, type CurrentOptions, type OnboardingRef, type WorkflowLog, type WorkflowPorts } from '@hirepass/core';
+import type { ThrottleBackoff } from './throttle-backoff';
 
 /**
  * The one place where a failed job's fate is carried out with BullMQ; the decision itself is
  * core's (workflow/failure-policy.ts). Returns normally only for a stale job (it completes).
- * - throttled: the queue pauses for Retry-After and the job goes back to wait (no attempt spent);
+ * - throttled: the queue pauses for Retry-After (or a growing pause without one) and the job
+ *              goes back to wait (no attempt spent);
  * - waiting:   the job is re-delayed (no attempt spent);
  * - transient: rethrown, so BullMQ's attempts and capped backoff apply;
  * - permanent: UnrecoverableError, the job fails now; the record already says why.
@@ -16,28 +18,34 @@ export async function handleJobFailure(args: {
   queue: Queue;
   ports: WorkflowPorts;
   ref: OnboardingRef | null;
+  refOptions?: CurrentOptions;
+  throttle: ThrottleBackoff;
   log: WorkflowLog;
 }): Promise<void> {
   const { err, job, token, queue, ports, ref, log } = args;
-  const decision = await decideFailure(ports, ref, err, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
+  const decision = await decideFailure(ports, ref, err, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, args.refOptions);
   const step = err instanceof StepError ? err.step : undefined;
+  // A field of its own, so logs can be searched by the id Microsoft support asks for.
+  const graphRequestId = isWorkflowError(err) ? err.graph?.requestId : undefined;
   switch (decision.kind) {
     case 'stale':
-      log.info({ step, reason: decision.reason }, 'stale job: nothing to do');
+      log.info({ step, graphRequestId, reason: decision.reason }, 'stale job: nothing to do');
       return;
-    case 'rate-limit':
-      log.warn({ step, delayMs: decision.delayMs, reason: decision.reason }, 'Graph throttled: pausing the queue');
-      await queue.rateLimit(decision.delayMs);
+    case 'rate-limit': {
+      const delayMs = decision.retryAfterKnown ? decision.delayMs : args.throttle.next();
+      log.warn({ step, graphRequestId, delayMs, retryAfterKnown: decision.retryAfterKnown, reason: decision.reason }, 'Graph throttled: pausing the queue');
+      await queue.rateLimit(delayMs);
       throw Worker.RateLimitError();
+    }
     case 'delay':
-      log.info({ step, delayMs: decision.delayMs, reason: decision.reason }, 'waiting on a condition: job re-delayed');
+      log.info({ step, graphRequestId, delayMs: decision.delayMs, reason: decision.reason }, 'waiting on a condition: job re-delayed');
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
       throw new DelayedError();
     case 'retry':
-      log.warn({ step, reason: decision.reason }, 'transient failure: BullMQ retries with backoff');
+      log.warn({ step, graphRequestId, reason: decision.reason }, 'transient failure: BullMQ retries with backoff');
       throw new Error(decision.reason);
     case 'fail':
-      log.error({ step, reason: decision.reason }, 'permanent failure: job stops');
+      log.error({ step, graphRequestId, reason: decision.reason }, 'permanent failure: job stops');
       throw new UnrecoverableError(decision.reason);
   }
 }

@@ -1,6 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import {
@@ -12,6 +13,7 @@ import {
   RevealLinks,
   cappedExponentialBackoff,
   createMsGraphGateway,
+  startIssuance,
   systemClock,
   withTapPolicyCache,
   type ApplyHireEventJob,
@@ -21,9 +23,13 @@ import {
   type WorkerConfig,
   type WorkflowPorts,
 } from '@hirepass/core';
+import { EmployeeLeases, leaseRetryDelayMs } from './employee-lease';
 import { handleJobFailure } from './failure-handler';
+import { WORKER_LOCKS, type WorkerLocks } from './job-options';
+import { ThrottleBackoff } from './throttle-backoff';
 import { applyFollowUps } from './follow-ups';
 import { startHeartbeat } from './heartbeat';
+import { ObservedOnboardingStore, WorkerMetrics, serveMetrics } from './metrics';
 import { processEventJob, processOnboardingJob } from './processors';
 
 export interface WorkerDeps {
@@ -35,10 +41,14 @@ export interface WorkerDeps {
   graph?: GraphGateway;
   logDestination?: pino.DestinationStream;
   workerId?: string;
+  /** BullMQ lock and stall settings and the employee lease TTL; defaults in job-options.ts. */
+  locks?: Partial<WorkerLocks>;
 }
 
 export interface RunningWorker {
   workerId: string;
+  /** Where this worker serves Prometheus metrics (WORKER_METRICS_PORT), or null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -55,36 +65,53 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'worker', workerId } },
     deps.logDestination,
   );
+  const metrics = new WorkerMetrics();
+  const jobContext = new AsyncLocalStorage<pino.Logger>();
+  // First, so a port already in use stops the start before anything else is opened.
+  const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port) : null;
   const ownRedis = !deps.redis;
   const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   bullConnection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (BullMQ)'));
 
-  const graph = withTapPolicyCache(
+  const rawGraph =
     deps.graph ??
-      createMsGraphGateway({
-        ...config.azure,
-        graphBaseUrl: config.graphBaseUrl,
-        logger: { debug: (obj, msg) => log.debug(obj, msg) },
-      }),
-    config.tapPolicyCacheMs,
-    clock,
-  );
+    createMsGraphGateway({
+      ...config.azure,
+      graphBaseUrl: config.graphBaseUrl,
+      // A Graph call is logged with the job it belongs to (employeeId, jobId, attempt).
+      logger: { debug: (obj, msg) => (jobContext.getStore() ?? log).debug(obj, msg) },
+      onCall: metrics.graphCall,
+    });
   const stores = {
-    store: new OnboardingStore(redis, config.queuePrefix),
-    audit: new AuditTrail(redis, config.queuePrefix),
+    store: new ObservedOnboardingStore(redis, config.queuePrefix, metrics.recordChanged),
+    audit: new AuditTrail(redis, config.queuePrefix, { maxAgeDays: config.auditRetentionDays }),
     links: new RevealLinks(redis, config.queuePrefix),
     cipher: new PasscodeCipher(config.passcodeKeys),
   };
-  const portsFor = (jobLog: pino.Logger): WorkflowPorts => ({ graph, clock, settings: config, log: jobLog, ...stores });
+  // Tenant readiness (issue 9): start-up checks, pause, brake and dry-run before every TAP.
+  const issuance = startIssuance({ config, graph: rawGraph, redis, clock, log, audit: stores.audit, workerId });
+  const graph = withTapPolicyCache(issuance.graph, config.tapPolicyCacheMs, clock);
+  const portsFor = (jobLog: pino.Logger): WorkflowPorts => ({ graph, clock, settings: config, log: jobLog, ...stores, issuance: issuance.gate });
 
   const queueOpts = { connection: bullConnection, prefix: config.queuePrefix };
   const onboardingQueue = new Queue(QUEUES.onboarding, queueOpts);
   const eventsQueue = new Queue(QUEUES.events, queueOpts);
 
+  const locks: WorkerLocks = { ...WORKER_LOCKS, ...deps.locks };
+  const leases = new EmployeeLeases(redis, config.queuePrefix, locks.leaseTtlMs);
+  const throttle = new ThrottleBackoff();
+
   const workerOpts = {
     ...queueOpts,
     concurrency: config.concurrency,
+    // Stored on each job as "processed by": ops (and the chaos suite) see which process ran it.
+    name: workerId,
+    // A SIGKILLed worker's job is taken over by another once its lock expires; a crash is
+    // never a reason to fail an onboarding, so the stall bound is far above any real count.
+    lockDuration: locks.lockDurationMs,
+    stalledInterval: locks.stalledIntervalMs,
+    maxStalledCount: locks.maxStalledCount,
     // BullMQ's backoff is the one retry layer (the Graph client retries nothing).
     settings: { backoffStrategy: (attemptsMade: number) => cappedExponentialBackoff(attemptsMade) },
     // The limiter is what makes queue.rateLimit() (Graph's Retry-After) hold the whole queue;
@@ -92,23 +119,47 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     limiter: { max: 10_000, duration: 1_000 },
   };
 
-  const jobLogger = (job: Job, employeeId: string | undefined) =>
-    log.child({ jobId: job.id, job: job.name, employeeId, attempt: job.attemptsMade + 1 });
+  const jobLogger = (job: Job, employeeId: unknown) =>
+    log.child({ jobId: job.id, job: job.name, employeeId: typeof employeeId === 'string' ? employeeId : undefined, attempt: job.attemptsMade + 1 });
+
+  /**
+   * Runs `work` holding the employee's lease; without it, the job re-delays itself (no attempt
+   * spent). A payload without an employeeId runs unleased: its schema check fails it at once.
+   */
+  async function exclusive<T>(job: Job, token: string | undefined, employeeId: unknown, jobLog: pino.Logger, work: () => Promise<T>): Promise<T> {
+    if (typeof employeeId !== 'string') return work();
+    const lease = await leases.acquire(employeeId, () => jobLog.warn('employee lease lost while the job ran (expired or taken)'));
+    if (!lease) {
+      const delayMs = leaseRetryDelayMs();
+      jobLog.debug({ delayMs }, 'another job of this employee runs: re-delayed');
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+    try {
+      return await work();
+    } finally {
+      await lease.release();
+    }
+  }
 
   const eventsWorker = new Worker<ApplyHireEventJob>(
     QUEUES.events,
     async (job, token) => {
-      const jobLog = jobLogger(job, job.data.event?.data?.employeeId);
+      const employeeId = job.data?.event?.data?.employeeId;
+      const jobLog = jobLogger(job, employeeId);
       const ports = portsFor(jobLog);
-      try {
-        const outcome = await processEventJob(ports, job.name, job.data);
-        await applyFollowUps(onboardingQueue, outcome, jobLog);
-        jobLog.info({ eventId: job.data.eventId, type: job.data.event.type, note: outcome.note }, 'hire event applied');
-        return { note: outcome.note ?? null };
-      } catch (err) {
-        await handleJobFailure({ err, job, token, queue: eventsQueue, ports, ref: null, log: jobLog });
-        return { note: 'stale' };
-      }
+      return jobContext.run(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
+        try {
+          const outcome = await processEventJob(ports, job.name, job.data);
+          await applyFollowUps(onboardingQueue, outcome, jobLog);
+          throttle.reset();
+          jobLog.info({ eventId: job.data.eventId, type: job.data.event.type, note: outcome.note }, 'hire event applied');
+          return { note: outcome.note ?? null };
+        } catch (err) {
+          await handleJobFailure({ err, job, token, queue: eventsQueue, ports, ref: null, throttle, log: jobLog });
+          return { note: 'stale' };
+        }
+      }));
     },
     workerOpts,
   );
@@ -116,24 +167,29 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const onboardingWorker = new Worker<OnboardingJob>(
     QUEUES.onboarding,
     async (job, token) => {
-      const jobLog = jobLogger(job, job.data.employeeId);
+      const employeeId = job.data?.employeeId;
+      const jobLog = jobLogger(job, employeeId);
       const ports = portsFor(jobLog);
-      try {
-        const outcome = await processOnboardingJob(ports, job.name, job.data);
-        await applyFollowUps(onboardingQueue, outcome, jobLog);
-        jobLog.info({ note: outcome.note }, 'job done');
-        return { note: outcome.note ?? null };
-      } catch (err) {
-        // A cancel works on a cancelled record: its failures are not recorded on it.
-        const ref = job.name === 'cancel' ? null : job.data;
-        await handleJobFailure({ err, job, token, queue: onboardingQueue, ports, ref, log: jobLog });
-        return { note: 'stale' };
-      }
+      return jobContext.run(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
+        try {
+          const outcome = await processOnboardingJob(ports, job.name, job.data);
+          await applyFollowUps(onboardingQueue, outcome, jobLog);
+          throttle.reset();
+          jobLog.info({ note: outcome.note }, 'job done');
+          return { note: outcome.note ?? null };
+        } catch (err) {
+          // A cancel works on a cancelled record: its failures are recorded there as warnings.
+          const refOptions = job.name === 'cancel' ? { allowCancelled: true } : {};
+          await handleJobFailure({ err, job, token, queue: onboardingQueue, ports, ref: job.data, refOptions, throttle, log: jobLog });
+          return { note: 'stale' };
+        }
+      }));
     },
     workerOpts,
   );
 
   for (const w of [eventsWorker, onboardingWorker]) {
+    metrics.watch(w, w.name);
     w.on('error', (err) => log.error({ err: err.message }, 'worker error'));
     w.on('failed', (job, err) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, job: job.name, reason: err.message }, 'job failed for good');
@@ -144,19 +200,22 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     log.warn({ err: String(err) }, 'heartbeat write failed'),
   );
   await Promise.all([eventsWorker.waitUntilReady(), onboardingWorker.waitUntilReady(), heartbeat.first]);
-  log.info({ queues: Object.values(QUEUES), concurrency: config.concurrency, prefix: config.queuePrefix }, 'worker started');
+  log.info({ queues: Object.values(QUEUES), concurrency: config.concurrency, prefix: config.queuePrefix, metricsUrl: metricsServer?.url }, 'worker started');
 
   let closing: Promise<void> | undefined;
   return {
     workerId,
+    metricsUrl: metricsServer?.url ?? null,
     close() {
       closing ??= (async () => {
         log.info('worker stopping: no new jobs, waiting for running ones');
         await Promise.all([eventsWorker.close(), onboardingWorker.close()]);
+        await issuance.stop();
         await heartbeat.stop();
         await Promise.all([eventsQueue.close(), onboardingQueue.close()]);
         bullConnection.disconnect();
         if (ownRedis) redis.disconnect();
+        await metricsServer?.close();
         log.info('worker stopped');
       })();
       return closing;

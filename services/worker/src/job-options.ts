@@ -12,3 +12,24 @@ export function jobOptions(jobId: string, delayMs = 0): JobsOptions {
     removeOnFail: { age: JOB_RETENTION.failedAgeSeconds },
   };
 }
+
+/**
+ * BullMQ's lock on a running job and the stalled-job check (see the retry product in
+ * jobs/job-catalog.ts). A SIGKILLed worker's job is handed to another after at most
+ * lockDuration + stalledInterval. A stall is a crash, not the job's fault: it spends no
+ * attempt and, with this bound, never fails an onboarding (only a job that kills its worker
+ * a thousand times would). The employee lease expires on the same scale.
+ */
+export interface WorkerLocks {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  leaseTtlMs: number;
+}
+
+export const WORKER_LOCKS: WorkerLocks = {
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  maxStalledCount: 1_000,
+  leaseTtlMs: 30_000,
+};

@@ -1,5 +1,7 @@
 import {
+  InvalidJobError,
   applyHireEvent,
+  checkJobPayload,
   runActivate,
   runCancel,
   runExpire,
@@ -32,13 +34,15 @@ export function isOnboardingJobName(name: string): name is keyof typeof ONBOARDI
   return Object.hasOwn(ONBOARDING, name);
 }
 
+/** Payloads are checked first: poison fails its one job with InvalidJobError (never retried). */
 export async function processOnboardingJob(ports: WorkflowPorts, name: string, data: OnboardingJob): Promise<JobOutcome> {
-  if (!isOnboardingJobName(name)) throw new Error(`unknown onboarding job name "${name}"`);
-  const fn = ONBOARDING[name] as (ports: WorkflowPorts, data: OnboardingJob) => Promise<JobOutcome>;
+  const checked = checkJobPayload(name, data);
+  if (!isOnboardingJobName(checked)) throw new InvalidJobError(name, 'not an onboarding job');
+  const fn = ONBOARDING[checked] as (ports: WorkflowPorts, data: OnboardingJob) => Promise<JobOutcome>;
   return fn(ports, data);
 }
 
 export async function processEventJob(ports: WorkflowPorts, name: string, data: ApplyHireEventJob): Promise<JobOutcome> {
-  if (name !== 'apply-hire-event') throw new Error(`unknown event job name "${name}"`);
+  if (checkJobPayload(name, data) !== 'apply-hire-event') throw new InvalidJobError(name, 'not a hire-event job');
   return applyHireEvent(ports, data);
 }

@@ -93,6 +93,10 @@ beforeAll(async () => {
     userLookupWindowMs: 60 * 60_000,
     replicationWindowMs: 30 * 60_000,
     tapPolicyCacheMs: 0,
+    auditRetentionDays: 400,
+    metrics: null,
+    shutdownTimeoutMs: 30_000,
+    lockMs: 30_000,
   };
   store = new OnboardingStore(redis, config.queuePrefix);
   events = new Queue(QUEUES.events, { connection: redis, prefix: config.queuePrefix });

@@ -14,6 +14,7 @@ import {
   webhookSecrets,
 } from './env-schema';
 import { parseConfig } from './parse-config';
+import type { ReadinessConfig } from '../readiness/readiness-config';
 
 /**
  * Each service's configuration is declared once here: the schema is the parser and the
@@ -28,6 +29,8 @@ const shared = {
   PUBLIC_BASE_URL: httpUrl.default('http://localhost:3000'),
   DEFAULT_ACTIVATION_TIME: hhmm.default('08:00'),
   PASSCODE_ENCRYPTION_KEYS: encryptionKeys,
+  // Not in spec/config.md's table (issue 6): how long the audit trail keeps an entry.
+  AUDIT_RETENTION_DAYS: intInRange(1, 36_500).default(400),
 };
 
 const apiSchema = z
@@ -48,6 +51,7 @@ const apiSchema = z
     publicBaseUrl: e.PUBLIC_BASE_URL,
     defaultActivationTime: e.DEFAULT_ACTIVATION_TIME,
     passcodeKeys: e.PASSCODE_ENCRYPTION_KEYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     host: e.HOST,
     port: e.PORT,
     webhookSecrets: e.HR_WEBHOOK_SECRETS,
@@ -73,6 +77,22 @@ const workerSchema = z
     USER_LOOKUP_WINDOW_MINUTES: intInRange(0, 43_200).default(2880),
     REPLICATION_WINDOW_MINUTES: intInRange(0, 1440).default(30),
     TAP_POLICY_CACHE_SECONDS: intInRange(0, 3600).default(60),
+    // Tenant readiness (issue 9): the blast-radius brake (0 turns a rule off), dry-run
+    // rehearsals, and how often the worker re-runs the tenant checks.
+    BRAKE_MAX_TAPS: intInRange(0, 1_000_000).default(500),
+    BRAKE_WINDOW_MINUTES: intInRange(1, 10_080).default(60),
+    BRAKE_MAX_FAILURE_PERCENT: intInRange(0, 100).default(50),
+    BRAKE_MIN_BATCH: intInRange(1, 1_000_000).default(10),
+    DRY_RUN: z.enum(['true', 'false', '1', '0'], 'must be true or false').default('false'),
+    READINESS_RECHECK_SECONDS: intInRange(1, 86_400).default(60),
+    // Each worker serves Prometheus text at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics;
+    // unset = no server (several workers on one host would fight over one fixed port); 0 = any free port.
+    WORKER_METRICS_PORT: intInRange(0, 65535).optional(),
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // SIGTERM waits this long for running jobs, then leaves them to another worker.
+    WORKER_SHUTDOWN_TIMEOUT_SECONDS: intInRange(1, 3600).default(30),
+    // BullMQ job lock and employee lease: a killed worker's job is taken over within ~1.5x this.
+    WORKER_LOCK_SECONDS: intInRange(2, 600).default(30),
   })
   .transform((e) => ({
     redisUrl: e.REDIS_URL,
@@ -81,6 +101,7 @@ const workerSchema = z
     publicBaseUrl: e.PUBLIC_BASE_URL,
     defaultActivationTime: e.DEFAULT_ACTIVATION_TIME,
     passcodeKeys: e.PASSCODE_ENCRYPTION_KEYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     azure: {
       tenantId: e.AZURE_TENANT_ID,
       clientId: e.AZURE_CLIENT_ID,
@@ -95,7 +116,34 @@ const workerSchema = z
     userLookupWindowMs: e.USER_LOOKUP_WINDOW_MINUTES * 60_000,
     replicationWindowMs: e.REPLICATION_WINDOW_MINUTES * 60_000,
     tapPolicyCacheMs: e.TAP_POLICY_CACHE_SECONDS * 1000,
+    ...readinessFrom(e),
+    metrics: e.WORKER_METRICS_PORT === undefined ? null : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT },
+    shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    lockMs: e.WORKER_LOCK_SECONDS * 1000,
   }));
+
+/** Optional in the type (see readiness/readiness-config.ts), always set by the parser. */
+function readinessFrom(e: {
+  BRAKE_MAX_TAPS: number;
+  BRAKE_WINDOW_MINUTES: number;
+  BRAKE_MAX_FAILURE_PERCENT: number;
+  BRAKE_MIN_BATCH: number;
+  DRY_RUN: string;
+  READINESS_RECHECK_SECONDS: number;
+}): { readiness?: ReadinessConfig } {
+  return {
+    readiness: {
+      brake: {
+        maxTaps: e.BRAKE_MAX_TAPS,
+        windowMs: e.BRAKE_WINDOW_MINUTES * 60_000,
+        maxFailurePercent: e.BRAKE_MAX_FAILURE_PERCENT,
+        minBatch: e.BRAKE_MIN_BATCH,
+      },
+      dryRun: e.DRY_RUN === 'true' || e.DRY_RUN === '1',
+      recheckMs: e.READINESS_RECHECK_SECONDS * 1000,
+    },
+  };
+}
 
 export type ApiConfig = z.output<typeof apiSchema>;
 export type WorkerConfig = z.output<typeof workerSchema>;

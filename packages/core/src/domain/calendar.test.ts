@@ -28,6 +28,10 @@ const cases: [zone: string, date: string, time: string, expectedUtc: string, why
   ['Pacific/Kiritimati', '2026-12-01', '08:00', '2026-11-30T18:00:00.000Z', 'UTC+14: the previous UTC day'],
   ['Pacific/Apia', '2026-12-01', '08:00', '2026-11-30T19:00:00.000Z', 'UTC+13, no DST since 2021'],
   ['UTC', '2026-12-01', '00:00', '2026-12-01T00:00:00.000Z', 'midnight'],
+  // Samoa crossed the date line: 2011-12-30 never happened in Apia (a 24-hour gap).
+  ['Pacific/Apia', '2011-12-30', '08:00', '2011-12-30T18:00:00.000Z', 'a skipped day: moves forward 24 h to 31 Dec 08:00 (+14)'],
+  ['Pacific/Apia', '2011-12-29', '08:00', '2011-12-29T18:00:00.000Z', 'the day before the jump (−10)'],
+  ['Pacific/Kiritimati', '2026-12-31', '23:30', '2026-12-31T09:30:00.000Z', 'UTC+14, late evening: still the same UTC day'],
 ];
 
 describe('activationInstant', () => {
@@ -57,7 +61,15 @@ describe('activationInstant', () => {
           const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
           const instant = activationInstant(date, time, zone);
           const shown = localParts(instant, zone);
-          if (shown.date === date && shown.time === time) return true;
+          if (shown.date === date && shown.time === time) {
+            // A repeated (fall-back) time takes the earlier instant: the same wall time never
+            // showed an overlap's length (30 or 60 minutes) before it.
+            for (const overlap of [30, 60]) {
+              const earlier = localParts(new Date(instant.getTime() - overlap * 60_000), zone);
+              if (earlier.date === date && earlier.time === time) return false;
+            }
+            return true;
+          }
           // Otherwise the requested time must not exist: it lies in a gap, and the instant is
           // the requested wall time moved forward by exactly the gap's length.
           const before = offsetMinutes(new Date(instant.getTime() - 6 * 3600_000), zone);

@@ -45,7 +45,7 @@ const validators: Record<(typeof EVENT_TYPES)[number], ValidateFunction> = {
  */
 export function parseHireEvent(raw: Uint8Array, opts: ParseOptions): ParseResult {
   const json = parseStrictJson(raw, MAX_DEPTH);
-  if (!json.ok) return { ok: false, detail: json.message, errors: [{ field: '/', message: json.message }] };
+  if (!json.ok) return { ok: false, detail: json.message, errors: [{ field: json.pointer ?? '/', message: json.message }] };
   const body = json.value;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return fail([{ field: '/', message: 'must be a JSON object' }]);

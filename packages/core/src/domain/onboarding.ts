@@ -44,6 +44,19 @@ export interface TapMetadata {
   generation?: number;
 }
 
+/**
+ * A pass to delete at Graph. `unknown`: an interrupted create (no answer, or a 5xx) may have
+ * made a pass whose id we never learned; the user's passes are listed and deleted instead.
+ * Safe because the TAP step deletes every pass the user holds before it creates one, so any
+ * pass found afterwards came from that create.
+ */
+export interface TapToRevoke {
+  id: string;
+  userId: string;
+  reason: string;
+  unknown?: boolean;
+}
+
 /** A group membership this onboarding ensured, and whether it was there before (cancel undoes only ours). */
 export interface MembershipRecord {
   groupId: string;
@@ -108,9 +121,13 @@ export interface OnboardingRecord {
    * Passes to delete at Graph (a change after issue, a cancellation): recorded in the same
    * write that drops them from `tap`, deleted by the next job, so a crash in between loses none.
    */
-  tapsToRevoke?: { id: string; userId: string; reason: string }[];
+  tapsToRevoke?: TapToRevoke[];
+  /** The last ops re-issue carried out, so a re-run of its job (a crash before its follow-up) resumes instead of being stale. */
+  lastReissue?: { requestedAt: string; generation: number } | null;
   /** What the follow-up at the TAP's expiry found. */
   expiry?: { at: string; tapId: string; revealed: boolean; methodUsabilityReason?: string | null } | null;
+  /** The Intune sync asked for once the device joined the Web Sign-in group (issue 9, steps/sync-device.step.ts). */
+  deviceSync?: { deviceId: string; outcome: 'synced' | 'not-enrolled' | 'failed'; at: string; managedDeviceId?: string } | null;
 }
 
 /** The `Onboarding` of spec/ops-api.md: fixed fields first, a few more that ops find useful. */

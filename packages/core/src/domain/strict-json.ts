@@ -8,7 +8,7 @@ export const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 export type StrictJsonResult =
   | { ok: true; value: unknown }
-  | { ok: false; message: string };
+  | { ok: false; message: string; /** JSON pointer of the offending key or container, when there is one. */ pointer?: string };
 
 export function parseStrictJson(bytes: Uint8Array, maxDepth: number): StrictJsonResult {
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
@@ -27,39 +27,48 @@ export function parseStrictJson(bytes: Uint8Array, maxDepth: number): StrictJson
     return { ok: false, message: `malformed JSON: ${(err as Error).message}` };
   }
   const problem = scanStructure(text, maxDepth);
-  return problem ? { ok: false, message: problem } : { ok: true, value };
+  return problem ? { ok: false, ...problem } : { ok: true, value };
 }
 
 interface Frame {
   keys: Set<string> | null; // null for arrays
   expectKey: boolean;
   path: string;
+  /** Position of the current element, for arrays. */
+  index: number;
+}
+
+/** RFC 6901: a key as one segment of a JSON pointer. */
+function segment(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Assumes `text` is valid JSON (JSON.parse accepted it). Returns a problem or null. */
-function scanStructure(text: string, maxDepth: number): string | null {
+function scanStructure(text: string, maxDepth: number): { message: string; pointer: string } | null {
   const stack: Frame[] = [];
   let pendingKey = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '{' || c === '[') {
       const top = stack[stack.length - 1];
-      const path = top ? `${top.path}/${top.keys ? pendingKey : '*'}` : '';
-      if (stack.length + 1 > maxDepth) return `nesting deeper than ${maxDepth} levels at ${path || '/'}`;
-      stack.push({ keys: c === '{' ? new Set() : null, expectKey: c === '{', path });
+      const path = top ? `${top.path}/${top.keys ? segment(pendingKey) : top.index}` : '';
+      if (stack.length + 1 > maxDepth) return { message: `nesting deeper than ${maxDepth} levels at ${path || '/'}`, pointer: path || '/' };
+      stack.push({ keys: c === '{' ? new Set() : null, expectKey: c === '{', path, index: 0 });
     } else if (c === '}' || c === ']') {
       stack.pop();
     } else if (c === ',') {
       const top = stack[stack.length - 1];
       if (top?.keys) top.expectKey = true;
+      else if (top) top.index++;
     } else if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];
       if (top?.keys && top.expectKey) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (FORBIDDEN_KEYS.has(key)) return `the key "${key}" is not allowed (at ${top.path || '/'})`;
-        if (top.keys.has(key)) return `duplicate key "${key}" at ${top.path || '/'}`;
+        const pointer = `${top.path}/${segment(key)}`;
+        if (FORBIDDEN_KEYS.has(key)) return { message: `the key "${key}" is not allowed (at ${top.path || '/'})`, pointer };
+        if (top.keys.has(key)) return { message: `duplicate key "${key}" at ${top.path || '/'}`, pointer };
         top.keys.add(key);
         top.expectKey = false;
         pendingKey = key;

@@ -20,6 +20,8 @@ export function withTapPolicyCache(graph: GraphGateway, ttlMs: number, clock: Cl
     createTemporaryAccessPass: (userId, req) => graph.createTemporaryAccessPass(userId, req),
     deleteTemporaryAccessPass: (userId, methodId) => graph.deleteTemporaryAccessPass(userId, methodId),
     sendMail: (senderUpn, message) => graph.sendMail(senderUpn, message),
+    findManagedDevice: (azureAdDeviceId) => graph.findManagedDevice(azureAdDeviceId),
+    syncManagedDevice: (managedDeviceId) => graph.syncManagedDevice(managedDeviceId),
   };
   cachedGateway.getTapPolicy = () => {
     const now = clock.now().getTime();

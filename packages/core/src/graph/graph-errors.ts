@@ -75,10 +75,9 @@ export function classifyGraphFailure(f: GraphFailure, what: string, throttleAtte
   const d = detail(f);
   const status = f.status ?? -1;
   if (status === 429) {
-    const ms =
-      parseRetryAfterMs(f.retryAfter) ??
-      Math.min(THROTTLE_FALLBACK_MAX_MS, THROTTLE_FALLBACK_BASE_MS * 2 ** Math.max(0, throttleAttempt - 1));
-    return new ThrottledError(`${what}: throttled by Graph`, ms, d);
+    const given = parseRetryAfterMs(f.retryAfter);
+    const ms = given ?? Math.min(THROTTLE_FALLBACK_MAX_MS, THROTTLE_FALLBACK_BASE_MS * 2 ** Math.max(0, throttleAttempt - 1));
+    return new ThrottledError(`${what}: throttled by Graph`, ms, d, given !== null);
   }
   if (status <= 0) {
     const kind = f.name === 'AbortError' || f.name === 'TimeoutError' ? 'timed out' : 'network error';
@@ -155,7 +154,7 @@ export function classifyTokenFailure(err: unknown): WorkflowError {
   const code = tokenErrorCode(err);
   const message = `token request failed: ${(e.message ?? String(err)).split('\n')[0]}`;
   const d: GraphErrorDetail = { message, ...(code ? { code } : {}), ...(e.statusCode ? { status: e.statusCode } : {}) };
-  if (e.statusCode === 429) return new ThrottledError(message, THROTTLE_FALLBACK_BASE_MS, d);
+  if (e.statusCode === 429) return new ThrottledError(message, THROTTLE_FALLBACK_BASE_MS, d, false);
   if (code && PERMANENT_TOKEN_ERRORS.has(code)) return new PermanentError(message, d);
   return new TransientError(message, d);
 }

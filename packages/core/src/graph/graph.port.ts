@@ -76,7 +76,7 @@ export interface WriteResult<T extends string> {
   requestId?: string;
 }
 
-export interface GraphGateway {
+export interface GraphGateway extends DeviceSyncGateway {
   /** null when Graph answers 404 (not provisioned yet, or a typo). */
   getUser(idOrUpn: string): Promise<DirectoryUser | null>;
   /** null when the user has no manager set. */
@@ -92,4 +92,95 @@ export interface GraphGateway {
   createTemporaryAccessPass(userId: string, req: CreateTapRequest): Promise<IssuedTap>;
   deleteTemporaryAccessPass(userId: string, methodId: string): Promise<WriteResult<'deleted' | 'not-found'>>;
   sendMail(senderUpn: string, message: MailMessage): Promise<WriteResult<'sent'>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenant readiness (issue 9): Intune device sync for the workflow, and the reads and the few
+// writes that `doctor` and `bootstrap` make. Added after the workflow's calls, additively.
+// ---------------------------------------------------------------------------------------------
+
+/** An Intune managed-device record (not the directory device): `id` is what syncDevice takes. */
+export interface ManagedDevice {
+  id: string;
+  azureADDeviceId: string;
+  deviceName?: string;
+  lastSyncDateTime?: string;
+}
+
+/** The device-sync calls the workflow makes after a device joins the Web Sign-in group. */
+export interface DeviceSyncGateway {
+  /** `GET /deviceManagement/managedDevices?$filter=azureADDeviceId eq '…'`; null when not enrolled. */
+  findManagedDevice(azureAdDeviceId: string): Promise<ManagedDevice | null>;
+  /** `POST /deviceManagement/managedDevices/{id}/syncDevice` → 204; 404 is 'not-found'. */
+  syncManagedDevice(managedDeviceId: string): Promise<WriteResult<'synced' | 'not-found'>>;
+}
+
+export interface DirectoryGroup {
+  id: string;
+  displayName: string;
+  groupTypes: string[];
+  membershipRule: string | null;
+}
+
+/** A settings-catalog policy (beta `deviceManagement/configurationPolicies`), without settings. */
+export interface ConfigurationPolicySummary {
+  id: string;
+  name: string;
+  platforms: string;
+  technologies: string;
+}
+
+/** One setting instance of a settings-catalog policy, flattened to what readiness compares. */
+export interface ConfigurationSetting {
+  settingDefinitionId: string;
+  /** The chosen option id of a choice setting, e.g. `…_enablewebsignin_1`. */
+  choiceValue?: string;
+  /** Child settings of a choice (ADMX settings carry their values there). */
+  children: ConfigurationSetting[];
+}
+
+export interface PolicyAssignment {
+  id?: string;
+  /** `@odata.type` is e.g. `#microsoft.graph.groupAssignmentTarget`; other properties are kept as read. */
+  target: { '@odata.type': string; groupId?: string; [property: string]: unknown };
+}
+
+export interface NewConfigurationPolicy {
+  name: string;
+  description: string;
+  platforms: string;
+  technologies: string;
+  /** Raw `deviceManagementConfigurationSetting` bodies (graph.md "Intune"). */
+  settings: Record<string, unknown>[];
+}
+
+export interface TenantDomain {
+  id: string;
+  authenticationType: string;
+  isVerified: boolean;
+}
+
+export interface FederationConfiguration {
+  id: string;
+  federatedIdpMfaBehavior: string | null;
+}
+
+/**
+ * What `doctor` reads and `bootstrap` writes. Separate from GraphGateway because the workflow
+ * never needs it; the msgraph adapter implements both.
+ */
+export interface TenantGateway extends Pick<GraphGateway, 'getTapPolicy' | 'getUser' | 'checkMemberGroups'> {
+  /** null on 404. */
+  getGroup(groupId: string): Promise<DirectoryGroup | null>;
+  listConfigurationPolicies(): Promise<ConfigurationPolicySummary[]>;
+  getConfigurationPolicySettings(policyId: string): Promise<ConfigurationSetting[]>;
+  getConfigurationPolicyAssignments(policyId: string): Promise<PolicyAssignment[]>;
+  createConfigurationPolicy(policy: NewConfigurationPolicy): Promise<{ id: string; requestId?: string }>;
+  /** Replaces the policy's whole assignment set (graph.md, observed): send every one to keep. */
+  assignConfigurationPolicy(policyId: string, assignments: PolicyAssignment[]): Promise<WriteResult<'assigned'>>;
+  listDomains(): Promise<TenantDomain[]>;
+  /** null when the domain is not federated (Graph answers 404). */
+  getFederationConfiguration(domain: string): Promise<FederationConfiguration[] | null>;
+  /** The application permissions in our own access token's `roles` claim. */
+  getGrantedRoles(): Promise<string[]>;
 }

@@ -12,8 +12,17 @@ import type { WorkflowError } from '../errors';
 import { CallMiddleware, RequestIdCapture } from './call-middleware';
 import {
   ENTRA_ID_P1_SERVICE_PLAN_ID,
+  type ConfigurationPolicySummary,
+  type ConfigurationSetting,
   type CreateTapRequest,
   type DirectoryDevice,
+  type DirectoryGroup,
+  type FederationConfiguration,
+  type ManagedDevice,
+  type NewConfigurationPolicy,
+  type PolicyAssignment,
+  type TenantDomain,
+  type TenantGateway,
   type DirectoryUser,
   type GraphGateway,
   type IssuedTap,
@@ -22,6 +31,7 @@ import {
   type TapPolicy,
   type WriteResult,
 } from './graph.port';
+import { rolesFromAccessToken } from '../readiness/token-roles';
 import { classifyGraphFailure, classifyTokenFailure, isAlreadyMemberError, toGraphFailure, type GraphFailure } from './graph-errors';
 
 export interface MsGraphGatewayOptions {
@@ -35,7 +45,21 @@ export interface MsGraphGatewayOptions {
   logger?: { debug(obj: object, msg: string): void };
   /** Bound on one Graph call, token excluded. */
   timeoutMs?: number;
+  /** Told about every call once it ends (for metrics); must not throw. */
+  onCall?: GraphCallObserver;
 }
+
+/**
+ * One finished gateway call. `operation` is the adapter's fixed name for the call (`get user`,
+ * `create TAP`, …), never a path or an id; `status` is Graph's HTTP status, null when no answer
+ * came (timeout, network, token failure).
+ */
+export interface GraphCallEvent {
+  operation: string;
+  status: number | null;
+  durationMs: number;
+}
+export type GraphCallObserver = (event: GraphCallEvent) => void;
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
@@ -62,7 +86,7 @@ class ClassifyingCredential implements TokenCredential {
   }
 }
 
-export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway {
+export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway & TenantGateway {
   const authorityHost = opts.authorityHost.replace(/\/+$/, '');
   const isMicrosoftAuthority = new URL(authorityHost).hostname.toLowerCase() === 'login.microsoftonline.com';
   const credential = new ClassifyingCredential(
@@ -88,24 +112,36 @@ export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway 
     // The token is attached only to Graph's own hosts and these bare host names.
     customHosts: new Set([new URL(baseUrl).hostname]),
   });
-  return new MsGraphGateway(client);
+  return new MsGraphGateway(client, opts.onCall, credential);
 }
 
 type Failure = { failure: GraphFailure; error: WorkflowError };
 
-class MsGraphGateway implements GraphGateway {
-  constructor(private readonly client: Client) {}
+class MsGraphGateway implements GraphGateway, TenantGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly onCall?: GraphCallObserver,
+    /** Only for reading our own token's roles (tenant readiness); the SDK gets tokens itself. */
+    private readonly credential?: TokenCredential,
+  ) {}
 
   /** Runs one call; a failure is returned sorted, with its raw facts for the few special cases. */
   async #run<T>(what: string, fn: (capture: RequestIdCapture) => Promise<T>): Promise<{ ok: T; requestId?: string } | Failure> {
     const capture = new RequestIdCapture();
+    const started = performance.now();
+    const observe = (status: number | null | undefined) => this.onCall?.({ operation: what, status: status ?? null, durationMs: performance.now() - started });
     try {
       const ok = await fn(capture);
+      observe(capture.status);
       return { ok, requestId: capture.requestId };
     } catch (err) {
-      if (err instanceof TokenFailure) return { failure: { message: err.message }, error: err.failure };
+      if (err instanceof TokenFailure) {
+        observe(null);
+        return { failure: { message: err.message }, error: err.failure };
+      }
       const failure = toGraphFailure(err);
       failure.requestId ??= capture.requestId;
+      observe(failure.status ?? capture.status);
       return { failure, error: classifyGraphFailure(failure, what) };
     }
   }
@@ -241,6 +277,122 @@ class MsGraphGateway implements GraphGateway {
     if ('error' in r) throw r.error;
     return withRequestId('sent', r.requestId);
   }
+  // --- Tenant readiness (issue 9): device sync for the workflow; reads and writes for doctor and bootstrap ---
+
+  async findManagedDevice(azureAdDeviceId: string): Promise<ManagedDevice | null> {
+    const filter = `azureADDeviceId eq '${azureAdDeviceId.replace(/'/g, "''")}'`;
+    const r = await this.#run('find managed device', (c) =>
+      this.#req('/deviceManagement/managedDevices', c).filter(filter).select('id,azureADDeviceId,deviceName,lastSyncDateTime').get() as Promise<{ value: RawManagedDevice[] }>,
+    );
+    if ('error' in r) throw r.error;
+    const m = r.ok.value[0];
+    if (!m?.id) return null;
+    return {
+      id: m.id,
+      azureADDeviceId: m.azureADDeviceId ?? azureAdDeviceId,
+      ...(m.deviceName ? { deviceName: m.deviceName } : {}),
+      ...(m.lastSyncDateTime ? { lastSyncDateTime: m.lastSyncDateTime } : {}),
+    };
+  }
+
+  async syncManagedDevice(managedDeviceId: string): Promise<WriteResult<'synced' | 'not-found'>> {
+    const path = `/deviceManagement/managedDevices/${encodeURIComponent(managedDeviceId)}/syncDevice`;
+    const r = await this.#run('sync managed device', (c) => this.#req(path, c).post(undefined));
+    if ('error' in r) {
+      if (r.failure.status === 404) return withRequestId('not-found', r.failure.requestId);
+      throw r.error;
+    }
+    return withRequestId('synced', r.requestId);
+  }
+
+  async getGroup(groupId: string): Promise<DirectoryGroup | null> {
+    const r = await this.#run('get group', (c) =>
+      this.#req(`/groups/${encodeURIComponent(groupId)}`, c).select('id,displayName,groupTypes,membershipRule').get() as Promise<RawGroup>,
+    );
+    if ('error' in r) {
+      if (r.failure.status === 404) return null;
+      throw r.error;
+    }
+    return { id: r.ok.id ?? groupId, displayName: r.ok.displayName ?? '', groupTypes: r.ok.groupTypes ?? [], membershipRule: r.ok.membershipRule ?? null };
+  }
+
+  /** Settings catalog is beta-only (graph.md "Intune"); follows @odata.nextLink, as real tenants page. */
+  async listConfigurationPolicies(): Promise<ConfigurationPolicySummary[]> {
+    const out: ConfigurationPolicySummary[] = [];
+    let next: string | undefined = '/deviceManagement/configurationPolicies';
+    for (let page = 0; next && page < 50; page++) {
+      const path: string = next;
+      const r = await this.#run('list configuration policies', (c) =>
+        (page === 0 ? this.#req(path, c).version('beta').select('id,name,platforms,technologies') : this.#req(path, c)).get() as Promise<{ value: RawPolicy[]; '@odata.nextLink'?: string }>,
+      );
+      if ('error' in r) throw r.error;
+      for (const p of r.ok.value) {
+        if (p.id) out.push({ id: p.id, name: p.name ?? '', platforms: p.platforms ?? '', technologies: p.technologies ?? '' });
+      }
+      next = r.ok['@odata.nextLink'];
+    }
+    return out;
+  }
+
+  async getConfigurationPolicySettings(policyId: string): Promise<ConfigurationSetting[]> {
+    const r = await this.#run('read configuration policy settings', (c) =>
+      this.#req(`/deviceManagement/configurationPolicies/${encodeURIComponent(policyId)}/settings`, c).version('beta').get() as Promise<{ value: { settingInstance?: RawSettingInstance }[] }>,
+    );
+    if ('error' in r) throw r.error;
+    return r.ok.value.flatMap((s) => (s.settingInstance ? [toSetting(s.settingInstance)] : []));
+  }
+
+  async getConfigurationPolicyAssignments(policyId: string): Promise<PolicyAssignment[]> {
+    const r = await this.#run('read configuration policy assignments', (c) =>
+      this.#req(`/deviceManagement/configurationPolicies/${encodeURIComponent(policyId)}/assignments`, c).version('beta').get() as Promise<{ value: PolicyAssignment[] }>,
+    );
+    if ('error' in r) throw r.error;
+    return r.ok.value.map((a) => ({ ...(a.id ? { id: a.id } : {}), target: a.target }));
+  }
+
+  async createConfigurationPolicy(policy: NewConfigurationPolicy): Promise<{ id: string; requestId?: string }> {
+    const body = { ...policy, roleScopeTagIds: ['0'] };
+    const r = await this.#run('create configuration policy', (c) => this.#req('/deviceManagement/configurationPolicies', c).version('beta').post(body) as Promise<RawPolicy>);
+    if ('error' in r) throw r.error;
+    if (!r.ok.id) throw classifyGraphFailure({ status: 502, message: 'policy created but the answer holds no id', requestId: r.requestId }, 'create configuration policy');
+    return { id: r.ok.id, ...(r.requestId ? { requestId: r.requestId } : {}) };
+  }
+
+  async assignConfigurationPolicy(policyId: string, assignments: PolicyAssignment[]): Promise<WriteResult<'assigned'>> {
+    // Only the targets: Graph gives assignments their ids itself.
+    const body = { assignments: assignments.map((a) => ({ target: a.target })) };
+    const path = `/deviceManagement/configurationPolicies/${encodeURIComponent(policyId)}/assign`;
+    const r = await this.#run('assign configuration policy', (c) => this.#req(path, c).version('beta').post(body));
+    if ('error' in r) throw r.error;
+    return withRequestId('assigned', r.requestId);
+  }
+
+  async listDomains(): Promise<TenantDomain[]> {
+    const r = await this.#run('list domains', (c) => this.#req('/domains', c).get() as Promise<{ value: RawDomain[] }>);
+    if ('error' in r) throw r.error;
+    return r.ok.value.flatMap((d) => (d.id ? [{ id: d.id, authenticationType: d.authenticationType ?? 'Managed', isVerified: d.isVerified ?? false }] : []));
+  }
+
+  async getFederationConfiguration(domain: string): Promise<FederationConfiguration[] | null> {
+    const r = await this.#run('read domain federation', (c) =>
+      this.#req(`/domains/${encodeURIComponent(domain)}/federationConfiguration`, c).get() as Promise<{ value: { id?: string; federatedIdpMfaBehavior?: string | null }[] }>,
+    );
+    if ('error' in r) {
+      if (r.failure.status === 404) return null;
+      throw r.error;
+    }
+    return r.ok.value.map((f) => ({ id: f.id ?? '', federatedIdpMfaBehavior: f.federatedIdpMfaBehavior ?? null }));
+  }
+
+  async getGrantedRoles(): Promise<string[]> {
+    if (!this.credential) throw new Error('this gateway was built without a credential');
+    const token = await this.credential.getToken(GRAPH_SCOPE).catch((err: unknown) => {
+      throw err instanceof TokenFailure ? err.failure : err;
+    });
+    if (!token) throw classifyTokenFailure(new Error('the authority returned no access token'));
+    return rolesFromAccessToken(token.token);
+  }
+
 }
 
 function withRequestId<T extends string>(outcome: T, requestId: string | null | undefined): WriteResult<T> {
@@ -274,5 +426,23 @@ function toTapMethod(t: TemporaryAccessPassAuthenticationMethod): TapMethod {
     isUsableOnce: t.isUsableOnce ?? false,
     isUsable: t.isUsable ?? false,
     methodUsabilityReason: t.methodUsabilityReason ?? null,
+  };
+}
+
+// Raw shapes of the readiness answers (beta Intune types are not in @microsoft/microsoft-graph-types v1.0).
+interface RawManagedDevice { id?: string; azureADDeviceId?: string; deviceName?: string; lastSyncDateTime?: string }
+interface RawGroup { id?: string; displayName?: string; groupTypes?: string[]; membershipRule?: string | null }
+interface RawPolicy { id?: string; name?: string; platforms?: string; technologies?: string }
+interface RawDomain { id?: string; authenticationType?: string; isVerified?: boolean }
+interface RawSettingInstance {
+  settingDefinitionId?: string;
+  choiceSettingValue?: { value?: string; children?: RawSettingInstance[] } | null;
+}
+
+function toSetting(i: RawSettingInstance): ConfigurationSetting {
+  return {
+    settingDefinitionId: i.settingDefinitionId ?? '',
+    ...(i.choiceSettingValue?.value ? { choiceValue: i.choiceSettingValue.value } : {}),
+    children: (i.choiceSettingValue?.children ?? []).map(toSetting),
   };
 }

@@ -59,11 +59,21 @@ export interface JobPayloads {
 }
 
 /**
- * Retry policy, one layer: the Graph SDK's own retry handler is switched off, so a Graph
- * call is tried `attempts` times by BullMQ, with capped exponential backoff (2 s, 4 s, …,
- * 5 min) and jitter. 30 attempts ride out about two hours of outage before a step fails.
- * 429s do not spend attempts (worker rate limit), and "waiting" conditions re-delay the job
- * without spending attempts either, within their own windows.
+ * Retry policy, one layer per concern (STYLE habit 6), and their product:
+ * - HR → API: the HR system redelivers only what was not answered 2xx; a 2xx means the event
+ *   is stored and deduplicated by webhook-id, so HR retries never multiply the layers below.
+ * - Graph SDK: its RetryHandler is left out of the middleware chain (0 retries); one call is
+ *   bounded by a timeout (30 s).
+ * - BullMQ: a transient failure (5xx, timeout, reset) is tried `attempts` = 30 times with
+ *   capped exponential backoff and jitter: waits of 1–2 s, 2–4 s, … up to 2.5–5 min, about
+ *   1–2 h in all (plus up to 30 s of timeout per attempt), before the step fails. So one
+ *   Graph call is sent at most 30 times, never 30 × the SDK's retries.
+ * - Not counted as attempts: 429 (the queue pauses for Retry-After; without it the pause
+ *   doubles per throttle in a row, 2 s … 5 min), "waiting" conditions (re-delayed within
+ *   their own windows: USER_LOOKUP_WINDOW_MINUTES, REPLICATION_WINDOW_MINUTES), a job that
+ *   finds another job of the same employee running (re-delayed, 0.25–1 s), and a stalled job
+ *   of a killed worker (taken over after its lock lapses; maxStalledCount is set far above
+ *   any real count, so a crash never fails an onboarding).
  */
 export const RETRY_POLICY = {
   attempts: 30,

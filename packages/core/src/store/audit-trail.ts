@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
+import { redactRevealUrl } from '../logging/redact';
 import { redisKeys, type RedisKeys } from './keys';
 
 /**
  * Append-only audit trail (spec/workflow.md "Guarantees"): one Redis stream per onboarding
- * and a global one, trimmed to a retention length. Entries never hold a secret: callers pass
- * ids, outcomes and Graph request-ids, never passcodes, tokens or ciphertexts.
+ * and a global one. Entries never hold a secret: callers pass ids, outcomes and Graph
+ * request-ids, never passcodes, tokens or ciphertexts (and a reveal URL that slips into a
+ * detail is cut down to its path here, as a last line of defence).
  */
+
 export interface AuditEntry {
   /** Stream id, assigned by Redis (time-ordered). */
   id?: string;
@@ -23,31 +26,42 @@ export interface AuditEntry {
 }
 
 export interface AuditRetention {
-  /** Entries kept in the global stream (approximate trim). */
-  globalMaxLen: number;
-  /** Entries kept per onboarding. */
+  /**
+   * AUDIT_RETENTION_DAYS: entries older than this are trimmed from the global stream (XADD
+   * MINID on every append), and an onboarding's stream expires this long after its last entry.
+   */
+  maxAgeDays: number;
+  /** A bound per onboarding on top of the age, so a runaway loop cannot grow one stream forever. */
   perOnboardingMaxLen: number;
 }
 
-export const DEFAULT_AUDIT_RETENTION: AuditRetention = { globalMaxLen: 1_000_000, perOnboardingMaxLen: 1_000 };
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeDays: 400, perOnboardingMaxLen: 10_000 };
+
+const DAY_MS = 86_400_000;
 
 export class AuditTrail {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #retention: AuditRetention;
 
-  constructor(redis: Redis, prefix: string, retention: AuditRetention = DEFAULT_AUDIT_RETENTION) {
+  constructor(redis: Redis, prefix: string, retention: Partial<AuditRetention> = {}) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    this.#retention = retention;
+    this.#retention = { ...DEFAULT_AUDIT_RETENTION, ...retention };
   }
 
   async append(entry: Omit<AuditEntry, 'id'>): Promise<void> {
-    const fields = toFields(entry);
+    const fields = toFields(entry.detail === undefined ? entry : { ...entry, detail: redactRevealUrl(entry.detail) });
+    const maxAgeMs = this.#retention.maxAgeDays * DAY_MS;
+    // Stream ids are Redis's own milliseconds, so the cut-off is wall-clock time, not an
+    // injected clock. Exact MINID trimming only ever removes the oldest entries: cheap.
+    const minId = String(Math.max(0, Date.now() - maxAgeMs));
+    const perOnboarding = this.#keys.auditStream(entry.employeeId);
     await this.#redis
       .multi()
-      .xadd(this.#keys.auditStream(entry.employeeId), 'MAXLEN', '~', String(this.#retention.perOnboardingMaxLen), '*', ...fields)
-      .xadd(this.#keys.auditGlobal, 'MAXLEN', '~', String(this.#retention.globalMaxLen), '*', ...fields)
+      .xadd(perOnboarding, 'MAXLEN', '~', String(this.#retention.perOnboardingMaxLen), '*', ...fields)
+      .pexpire(perOnboarding, maxAgeMs)
+      .xadd(this.#keys.auditGlobal, 'MINID', minId, '*', ...fields)
       .exec();
   }
 

@@ -22,8 +22,23 @@ export function redisKeys(prefix: string) {
     revealLink: (tokenHash: string) => `${prefix}:reveal:${tokenHash}`,
     /** The encrypted passcode of one TAP; Redis itself drops it when the TAP expires. */
     sealedPasscode: (employeeId: string, tapId: string) => `${prefix}:passcode:${employeeId}:${tapId}`,
+    /** One job at a time per employee (the worker's employee lease): token, with a TTL. */
+    employeeLease: (employeeId: string) => `${prefix}:lease:${employeeId}`,
+    /**
+     * Counters that expire by themselves: @fastify/rate-limit's (its nameSpace is this with an
+     * empty scope) and the reveal page's attempt limits. Tests that look for stored data skip them.
+     */
+    rateLimit: (scope: string) => `${prefix}:rate-limit:${scope}`,
     workerHeartbeat: (workerId: string) => `${prefix}:worker:${workerId}`,
     workerHeartbeatPattern: `${prefix}:worker:*`,
+    /** Tenant readiness (issue 9): the latest doctor report a worker published (JSON). */
+    readinessReport: `${prefix}:readiness:report`,
+    /** Hash: `paused` (the ops switch) and `brake` (a tripped blast-radius brake), each JSON. */
+    issuanceControl: `${prefix}:issuance:control`,
+    /** Sorted sets by time (ms) for the brake's window: TAP issuances admitted, TAP creates that succeeded / failed. */
+    issuanceAdmitted: `${prefix}:issuance:admitted`,
+    issuanceSucceeded: `${prefix}:issuance:succeeded`,
+    issuanceFailed: `${prefix}:issuance:failed`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

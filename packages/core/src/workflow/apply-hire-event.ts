@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HireData } from '../domain/hire-event.schema';
 import { pendingSteps, type OnboardingRecord } from '../domain/onboarding';
 import type { ApplyHireEventJob } from '../jobs/job-catalog';
-import { activateJobId, cancelJob, nothing, prepareJob, type JobOutcome } from './follow-ups';
+import { activateJobId, cancelJob, expireJobId, nothing, prepareJob, type JobOutcome } from './follow-ups';
 import type { WorkflowPorts } from './ports';
 import { auditFor } from './record-ops';
 import { activationFor } from './steps/schedule.step';
@@ -110,7 +110,14 @@ async function create(ports: WorkflowPorts, hire: HireData, job: ApplyHireEventJ
 /** Takes the issued pass and its link away from the record; the next job deletes the pass. */
 function revokeIssued(x: OnboardingRecord, reason: string, ends: Ends): void {
   if (x.tap && x.entra.userId) x.tapsToRevoke = [...(x.tapsToRevoke ?? []), { id: x.tap.id, userId: x.entra.userId, reason }];
-  if (x.tap) ends.dropPasscodes.push(x.tap.id);
+  if (x.tap) {
+    ends.dropPasscodes.push(x.tap.id);
+    ends.oldTapId = x.tap.id;
+  }
+  if (x.tapCreateInFlight && x.entra.userId) {
+    // A create whose answer never came (a crashed worker) may have made a pass: sweep it.
+    x.tapsToRevoke = [...(x.tapsToRevoke ?? []), { id: `unknown-${x.tapCreateInFlight.startedAt}`, userId: x.entra.userId, reason, unknown: true }];
+  }
   if (x.reveal?.state === 'active') ends.revokeLinks.push(x.reveal.tokenHash);
   x.tap = null;
   x.tapCreateInFlight = null;
@@ -126,6 +133,14 @@ interface Ends {
   dropPasscodes: string[];
   changes: string[];
   oldGeneration: number | null;
+  oldTapId?: string;
+}
+
+/** The delayed jobs of a generation that was re-planned or cancelled: removed, so none is left behind. */
+function jobsOf(r: OnboardingRecord, ends: Ends): string[] {
+  if (ends.oldGeneration === null) return [];
+  const old = { ...r, generation: ends.oldGeneration };
+  return [activateJobId(old), ...(ends.oldTapId ? [expireJobId(old, ends.oldTapId)] : [])];
 }
 
 async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: HireData, job: ApplyHireEventJob): Promise<JobOutcome> {
@@ -211,8 +226,7 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
     detail: ends.changes.length ? `changed: ${ends.changes.join(', ')}${ends.oldGeneration !== null ? `; re-planned as generation ${written.generation}` : ''}` : 'no change',
   });
   if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by an HR change' });
-  const removeJobIds = ends.oldGeneration !== null ? [activateJobId({ ...written, generation: ends.oldGeneration })] : [];
-  return { followUps: [prepareJob(written, job.seq)], removeJobIds };
+  return { followUps: [prepareJob(written, job.seq)], removeJobIds: jobsOf(written, ends) };
 }
 
 async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: ApplyHireEventJob, reason?: string): Promise<JobOutcome> {
@@ -243,6 +257,6 @@ async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: Appl
   if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by the cancellation' });
   return {
     followUps: [cancelJob(written, job.eventId, reason)],
-    removeJobIds: ends.oldGeneration !== null ? [activateJobId({ ...written, generation: ends.oldGeneration })] : [],
+    removeJobIds: jobsOf(written, ends),
   };
 }

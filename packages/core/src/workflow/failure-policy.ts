@@ -1,10 +1,11 @@
 import type { StepName } from '../domain/onboarding';
-import { ThrottledError, WaitingError, isWorkflowError, type WorkflowError } from '../errors';
+import { PermanentError, ThrottledError, WaitingError, isWorkflowError } from '../errors';
 import { cappedExponentialBackoff } from '../jobs/job-catalog';
 import { CorruptRecordError } from '../store/onboarding-store';
 import { StepError } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from './ports';
-import { StaleJobError, auditFor, updateCurrent } from './record-ops';
+import { InvalidJobError } from './job-payloads';
+import { StaleJobError, addWarning, auditFor, loadCurrent, updateCurrent, type CurrentOptions } from './record-ops';
 
 /**
  * What to do with a failed job, decided in one place over the error kinds of ../errors.ts
@@ -17,7 +18,8 @@ import { StaleJobError, auditFor, updateCurrent } from './record-ops';
  */
 export type FailureDecision =
   | { kind: 'stale'; reason: string }
-  | { kind: 'rate-limit'; delayMs: number; reason: string }
+  /** `retryAfterKnown` false: Graph sent no Retry-After; the runner grows the delay itself. */
+  | { kind: 'rate-limit'; delayMs: number; reason: string; retryAfterKnown: boolean }
   | { kind: 'delay'; delayMs: number; reason: string }
   | { kind: 'retry'; reason: string }
   | { kind: 'fail'; reason: string };
@@ -32,8 +34,30 @@ export interface AttemptInfo {
   attempts: number;
 }
 
+/**
+ * Replication lag (the TAP policy refusing a user just added to its group, a 404 for an
+ * object just created): waited on within REPLICATION_WINDOW_MINUTES, then a permanent failure
+ * with Graph's answer. Other conditions (an account not provisioned yet, a device not
+ * registered yet) become needs_attention after their window and keep being checked slowly.
+ */
+export const REPLICATION_CONDITIONS: ReadonlySet<string> = new Set(['tap-policy-replication', 'object-replication']);
+
 export function waitingWindowMs(condition: string, settings: Pick<WorkflowSettings, 'userLookupWindowMs' | 'replicationWindowMs'>): number {
-  return condition === 'tap-policy-replication' ? settings.replicationWindowMs : settings.userLookupWindowMs;
+  return REPLICATION_CONDITIONS.has(condition) ? settings.replicationWindowMs : settings.userLookupWindowMs;
+}
+
+/** Errors of code, not of the world (a bug, or poison data in a record): no retry can help. */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError;
+}
+
+/** The one-line reason recorded on a step: ours, then Graph's own message, code and request-id. */
+export function failureReason(err: unknown): string {
+  if (isWorkflowError(err)) {
+    const graphMessage = err.graph?.message && err.graph.message !== err.message ? `; Graph says "${err.graph.message}"` : '';
+    return `${err.reason}${graphMessage}`;
+  }
+  return err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
 }
 
 export async function decideFailure(
@@ -41,24 +65,27 @@ export async function decideFailure(
   ref: OnboardingRef | null,
   thrown: unknown,
   attempt: AttemptInfo,
+  opts: CurrentOptions = {},
 ): Promise<FailureDecision> {
   const step: StepName | null = thrown instanceof StepError ? thrown.step : null;
   const err = thrown instanceof StepError ? thrown.cause : thrown;
 
   if (err instanceof StaleJobError) return { kind: 'stale', reason: err.message };
-  if (err instanceof CorruptRecordError) return { kind: 'fail', reason: err.message };
-  if (err instanceof ThrottledError) return { kind: 'rate-limit', delayMs: Math.max(1, err.retryAfterMs), reason: err.reason };
+  if (err instanceof CorruptRecordError || err instanceof InvalidJobError) return { kind: 'fail', reason: err.message };
+  if (err instanceof ThrottledError) {
+    return { kind: 'rate-limit', delayMs: Math.max(1, err.retryAfterMs), reason: err.reason, retryAfterKnown: err.retryAfterKnown };
+  }
   try {
-    if (err instanceof WaitingError && ref && step) return await waiting(ports, ref, step, err);
+    if (err instanceof WaitingError && ref && step) return await waiting(ports, ref, step, err, attempt, opts);
     const final = attempt.attemptsMade + 1 >= attempt.attempts;
-    const reason = isWorkflowError(err) ? err.reason : err instanceof Error ? err.message : String(err);
-    if (isWorkflowError(err) && err.kind === 'permanent') {
-      if (ref && step) await recordFailed(ports, ref, step, err, attempt);
+    const reason = failureReason(err);
+    if ((isWorkflowError(err) && err.kind === 'permanent') || isProgrammingError(err)) {
+      if (ref && step) await recordFailed(ports, ref, step, err, attempt, opts);
       return { kind: 'fail', reason };
     }
     if (ref && step) {
-      if (final) await recordFailed(ports, ref, step, err, attempt);
-      else await recordAttempt(ports, ref, step, reason);
+      if (final) await recordFailed(ports, ref, step, err, attempt, opts);
+      else await recordAttempt(ports, ref, step, reason, opts);
     }
     return { kind: 'retry', reason };
   } catch (inner) {
@@ -67,7 +94,25 @@ export async function decideFailure(
   }
 }
 
-async function waiting(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, err: WaitingError): Promise<FailureDecision> {
+async function waiting(
+  ports: WorkflowPorts,
+  ref: OnboardingRef,
+  step: StepName,
+  err: WaitingError,
+  attempt: AttemptInfo,
+  opts: CurrentOptions,
+): Promise<FailureDecision> {
+  if (REPLICATION_CONDITIONS.has(err.condition)) {
+    const r = await loadCurrent(ports, ref, opts);
+    const s = r.steps[step];
+    const since = s.state === 'pending' && s.waitingFor === err.condition && s.waitingSince ? s.waitingSince : ports.clock.now().toISOString();
+    if (ports.clock.now().getTime() - Date.parse(since) >= waitingWindowMs(err.condition, ports.settings)) {
+      const windowMin = Math.round(waitingWindowMs(err.condition, ports.settings) / 60_000);
+      const lasting = new PermanentError(`${err.message}; still so after the replication window (${windowMin} min)`, err.graph);
+      await recordFailed(ports, ref, step, lasting, attempt, opts);
+      return { kind: 'fail', reason: failureReason(lasting) };
+    }
+  }
   const window = waitingWindowMs(err.condition, ports.settings);
   const now = ports.clock.now();
   let waits = 1;
@@ -75,6 +120,7 @@ async function waiting(ports: WorkflowPorts, ref: OnboardingRef, step: StepName,
   let turned = false;
   await updateCurrent(ports, ref, (x) => {
     const s = x.steps[step];
+    if (x.status === 'cancelled') return false;
     if (s.state === 'pending') {
       waits = s.attempts ?? 1;
       since = s.waitingSince ?? since;
@@ -84,7 +130,7 @@ async function waiting(ports: WorkflowPorts, ref: OnboardingRef, step: StepName,
     turned = true;
     x.status = 'needs_attention';
     x.attention = { condition: err.condition, message: err.message, since };
-  });
+  }, opts);
   if (turned) {
     await auditFor(ports, ref, 'onboarding.needs-attention', 'failure', {
       detail: `${err.message}; still waiting after ${Math.round(window / 60_000)} min, checked again every ${SLOW_WAIT_CADENCE_MS / 60_000} min`,
@@ -96,22 +142,41 @@ async function waiting(ports: WorkflowPorts, ref: OnboardingRef, step: StepName,
   return { kind: 'delay', delayMs, reason: err.reason };
 }
 
-async function recordAttempt(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, reason: string): Promise<void> {
-  await updateCurrent(ports, ref, (x) => {
-    const s = x.steps[step];
-    if (s.state !== 'pending') return false;
-    x.steps[step] = { ...s, attempts: (s.attempts ?? 0) + 1, lastError: reason };
-  });
+async function recordAttempt(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, reason: string, opts: CurrentOptions): Promise<void> {
+  await updateCurrent(
+    ports,
+    ref,
+    (x) => {
+      const s = x.steps[step];
+      if (s.state !== 'pending') return false;
+      x.steps[step] = { ...s, attempts: (s.attempts ?? 0) + 1, lastError: reason };
+    },
+    opts,
+  );
 }
 
-async function recordFailed(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, err: unknown, attempt: AttemptInfo): Promise<void> {
-  const reason = isWorkflowError(err) ? (err as WorkflowError).reason : err instanceof Error ? err.message : String(err);
+export const CANCEL_INCOMPLETE_PREFIX = 'cancellation incomplete';
+
+/**
+ * The step fails on the record with the reason. On a cancelled record (the cancel job's own
+ * failures) the status stays cancelled and a warning tells ops what was left at Graph.
+ */
+async function recordFailed(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, err: unknown, attempt: AttemptInfo, opts: CurrentOptions): Promise<void> {
+  const reason = failureReason(err);
   const at = ports.clock.now().toISOString();
-  await updateCurrent(ports, ref, (x) => {
-    x.steps[step] = { state: 'failed', reason, attempts: attempt.attemptsMade + 1, at };
-    x.status = 'failed';
-  });
-  await auditFor(ports, ref, 'step.failed', 'failure', {
+  let cancelled = false;
+  await updateCurrent(
+    ports,
+    ref,
+    (x) => {
+      x.steps[step] = { state: 'failed', reason, attempts: attempt.attemptsMade + 1, at };
+      cancelled = x.status === 'cancelled';
+      if (cancelled) addWarning(x, `${CANCEL_INCOMPLETE_PREFIX}: ${step}: ${reason}`);
+      else x.status = 'failed';
+    },
+    opts,
+  );
+  await auditFor(ports, ref, cancelled ? 'cancel.failed' : 'step.failed', 'failure', {
     detail: `${step}: ${reason}`,
     graphRequestId: isWorkflowError(err) ? err.graph?.requestId : undefined,
   });

@@ -45,8 +45,12 @@ export function activateJob(ref: OnboardingJob, at: Date, now: Date, replace = f
   };
 }
 
+export function expireJobId(ref: OnboardingJob, tapId: string): string {
+  return jobId('expire', ref.onboardingId, ref.generation, tapId);
+}
+
 export function expireJob(ref: OnboardingJob, tapId: string, at: Date, now: Date): FollowUp {
-  return { name: 'expire', data: pick(ref), jobId: jobId('expire', ref.onboardingId, ref.generation, tapId), delayMs: Math.max(0, at.getTime() - now.getTime()) };
+  return { name: 'expire', data: pick(ref), jobId: expireJobId(ref, tapId), delayMs: Math.max(0, at.getTime() - now.getTime()) };
 }
 
 export function cancelJob(ref: OnboardingJob, eventId: string, reason?: string): FollowUp {

@@ -1,5 +1,5 @@
 import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
-import { activateJob, expireJob, inStep, nothing, type JobOutcome } from './follow-ups';
+import { activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts } from './ports';
 import { auditFor, isSettled, loadCurrent, updateCurrent } from './record-ops';
 import { ensureDevice } from './steps/ensure-device.step';
@@ -8,6 +8,7 @@ import { expireTap } from './steps/expire-tap.step';
 import { issueTap } from './steps/issue-tap.step';
 import { notifyManager } from './steps/notify-manager.step';
 import { resolveUser } from './steps/resolve-user.step';
+import { syncDevice } from './steps/sync-device.step';
 import { revokeTaps } from './steps/revoke-taps.step';
 import { schedule } from './steps/schedule.step';
 import { undoMemberships } from './steps/undo-memberships.step';
@@ -23,6 +24,7 @@ async function prepareSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<v
   await inStep('user', () => resolveUser(ports, ref), ports.log);
   await inStep('membership', () => ensureMembership(ports, ref), ports.log);
   await inStep('device', () => ensureDevice(ports, ref), ports.log);
+  await inStep('device', () => syncDevice(ports, ref), ports.log);
 }
 
 async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<JobOutcome> {
@@ -69,35 +71,66 @@ export async function runExpire(ports: WorkflowPorts, ref: OnboardingJob): Promi
   return nothing('expired');
 }
 
+/**
+ * The onboarding an ops request was made for, at its current generation: HR may have changed
+ * the plan between the click and the job. Null (and audited) when the request no longer applies.
+ */
+async function opsTarget(ports: WorkflowPorts, job: OpsActionJob, action: 'retry' | 'reissue'): Promise<OnboardingRef | null> {
+  const r = await ports.store.get(job.employeeId);
+  const why = !r || r.onboardingId !== job.onboardingId ? 'the onboarding was replaced' : r.status === 'cancelled' ? 'the onboarding is cancelled' : null;
+  if (why || !r) {
+    await auditFor(ports, job, `ops.${action}.skipped`, 'skipped', { actor: job.actor, detail: `${action} requested at ${job.requestedAt}: ${why}` });
+    return null;
+  }
+  return { employeeId: r.employeeId, onboardingId: r.onboardingId, generation: r.generation };
+}
+
 /** Ops retry: failed steps go back to pending and the workflow resumes from the first open one. */
 export async function runRetry(ports: WorkflowPorts, job: OpsActionJob): Promise<JobOutcome> {
-  const before = await loadCurrent(ports, job);
-  await updateCurrent(ports, job, (x) => {
+  const ref = await opsTarget(ports, job, 'retry');
+  if (!ref) return nothing('retry no longer applies');
+  const before = await loadCurrent(ports, ref);
+  await updateCurrent(ports, ref, (x) => {
     for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
       if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
     }
-    // Without a manager there is nobody to notify: look them up again.
-    if (!x.entra.managerAddress && x.steps.user.state === 'done') x.steps.user = { state: 'pending' };
+    // A notice that may be out is not resent by a retry: only a re-issue (new link) is safe.
     if (x.attention?.condition !== 'notice-unknown') x.attention = null;
     if (x.status === 'failed' || (x.status === 'needs_attention' && !x.attention)) x.status = 'in_progress';
   });
-  await auditFor(ports, job, 'ops.retry.started', 'info', { actor: job.actor, detail: `retry requested at ${job.requestedAt}; status was ${before.status}` });
-  const out = await runPrepare(ports, job, { replaceActivate: true });
-  const r = await loadCurrent(ports, job);
+  await auditFor(ports, ref, 'ops.retry.started', 'info', { actor: job.actor, detail: `retry requested at ${job.requestedAt}; status was ${before.status}` });
+  const out = await runPrepare(ports, ref, { replaceActivate: true });
+  const r = await loadCurrent(ports, ref);
   // Past the instant, the activate job already ran (and failed): run its steps now.
   const due = Date.parse(r.activationAt) <= ports.clock.now().getTime();
-  if (due && !(isSettled(r.steps.tap) && isSettled(r.steps.notice))) return activateSteps(ports, job);
+  if (due && !(isSettled(r.steps.tap) && isSettled(r.steps.notice))) return activateSteps(ports, ref);
   return out;
 }
 
-/** Ops re-issue: a new generation, so a new pass, link and notice; the old link dies now. */
+/**
+ * Ops re-issue: a new generation, so a new pass, link and notice; the old link dies now. The
+ * record remembers the request, so a re-run of this job (a crash before its follow-up was
+ * added) adds the activate job again instead of being stale or re-issuing twice.
+ */
 export async function runReissue(ports: WorkflowPorts, job: OpsActionJob): Promise<JobOutcome> {
-  const old = await loadCurrent(ports, job);
-  const next = { ...job, generation: job.generation + 1 };
   const now = ports.clock.now();
-  await updateCurrent(ports, job, (x) => {
+  const seen = await ports.store.get(job.employeeId);
+  if (seen && seen.onboardingId === job.onboardingId && seen.lastReissue?.requestedAt === job.requestedAt && seen.lastReissue.generation === seen.generation) {
+    const next = { employeeId: seen.employeeId, onboardingId: seen.onboardingId, generation: seen.generation };
+    return { followUps: [activateJob(next, new Date(seen.activationAt), now)], removeJobIds: [], note: `generation ${next.generation} (resumed)` };
+  }
+  const ref = await opsTarget(ports, job, 'reissue');
+  if (!ref) return nothing('re-issue no longer applies');
+  const old = await loadCurrent(ports, ref);
+  const next = { ...ref, generation: ref.generation + 1 };
+  await updateCurrent(ports, ref, (x) => {
     x.generation = next.generation;
+    x.lastReissue = { requestedAt: job.requestedAt, generation: next.generation };
     // The old pass stays at Graph until the new one replaces it (step 5 deletes it first).
+    // A create of the old generation whose answer never came may have left one: swept first.
+    if (x.tapCreateInFlight && x.entra.userId) {
+      x.tapsToRevoke = [...(x.tapsToRevoke ?? []), { id: `unknown-${x.tapCreateInFlight.startedAt}`, userId: x.entra.userId, reason: 're-issued', unknown: true }];
+    }
     x.tap = null;
     x.tapCreateInFlight = null;
     x.reveal = null;
@@ -114,9 +147,14 @@ export async function runReissue(ports: WorkflowPorts, job: OpsActionJob): Promi
   });
   if (old.reveal?.state === 'active') await ports.links.end(old.reveal.tokenHash, 'revoked', now);
   if (old.tap) await ports.links.dropPasscode(job.employeeId, old.tap.id);
-  await auditFor(ports, job, 'ops.reissue.started', 'info', {
+  await auditFor(ports, ref, 'ops.reissue.started', 'info', {
     actor: job.actor,
     detail: `re-issue requested at ${job.requestedAt}; generation ${next.generation}${old.reveal?.state === 'active' ? '; old link revoked' : ''}`,
   });
-  return { followUps: [activateJob(next, now, now)], removeJobIds: [], note: `generation ${next.generation}` };
+  return {
+    // Before the activation instant the new pass waits for it, like the first one would have.
+    followUps: [activateJob(next, new Date(old.activationAt), now)],
+    removeJobIds: [activateJobId(ref), ...(old.tap ? [expireJobId(ref, old.tap.id)] : [])],
+    note: `generation ${next.generation}`,
+  };
 }

@@ -25,12 +25,16 @@ export async function registerDocs(app: FastifyInstance, publicBaseUrl: string):
       tags: [
         { name: 'webhook', description: 'HR system integration (spec/hr-webhook.md)' },
         { name: 'ops', description: 'Ops JSON API (spec/ops-api.md)' },
-        { name: 'health', description: 'Machine endpoints' },
+        { name: 'health', description: 'Machine endpoints: health, readiness, Prometheus metrics, this document' },
       ],
     },
   });
 }
 
 export function registerDocsRoute(app: FastifyInstance): void {
-  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/docs',
+    { schema: { summary: 'This OpenAPI document (JSON), generated from the schemas the routes validate with', tags: ['health'] } },
+    async () => app.swagger(),
+  );
 }

@@ -1,11 +1,18 @@
+import { Type } from '@sinclair/typebox';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { ONBOARDING_STATUSES } from '@hirepass/core';
+import type { ApiContext } from '../context';
+import { countWorkers } from '../routes/health.routes';
 import type { ApiQueues } from './queues';
 import { withTimeout } from './redis';
 
 /**
  * Prometheus metrics, one registry per app instance (several apps in one test process must
  * not share counters). Labels are small closed sets: never a UPN, employee id, token or URL.
+ * What happens in the workers (Graph calls, TAPs, notices, lags, jobs) is counted there and
+ * served by each worker on WORKER_METRICS_PORT (services/worker/src/metrics.ts); the gauges
+ * below read shared state from Redis on scrape, so any API instance answers them alike.
  */
 export type WebhookOutcome = 'accepted' | 'duplicate' | 'rejected';
 export type WebhookReason =
@@ -17,9 +24,16 @@ export type WebhookReason =
   | 'rate_limited'
   | 'redis_down'
   | 'error';
-export type RevealOutcome = 'revealed' | 'gone' | 'unknown' | 'nonce_mismatch' | 'error';
+export type RevealOutcome = 'revealed' | 'gone' | 'unknown' | 'nonce_mismatch' | 'rate_limited' | 'error';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const SCRAPE_READ_TIMEOUT_MS = 1_000;
+
+/** Shared state read at scrape time; any of them may be absent (a bare app in a unit test). */
+export interface ScrapeSources {
+  countByStatus?: () => Promise<Record<string, number>>;
+  countWorkers?: () => Promise<number>;
+}
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -43,8 +57,35 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  readonly #sources: ScrapeSources = {};
+
   constructor(queues: ApiQueues, storeIsUp: () => boolean) {
     collectDefaultMetrics({ register: this.registry });
+    const sources = this.#sources;
+    new Gauge({
+      name: 'hirepass_onboardings',
+      help: 'Onboardings per status (needs_attention and failed want a person), read from Redis on scrape',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (!storeIsUp() || !sources.countByStatus) return;
+        const counts = await withTimeout(sources.countByStatus(), SCRAPE_READ_TIMEOUT_MS, 'status counts').catch(() => null);
+        if (!counts) return;
+        for (const status of ONBOARDING_STATUSES) this.set({ status }, counts[status] ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'hirepass_workers_alive',
+      help: 'Worker processes whose heartbeat the API sees in Redis',
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (!storeIsUp() || !sources.countWorkers) return;
+        const n = await withTimeout(sources.countWorkers(), SCRAPE_READ_TIMEOUT_MS, 'worker heartbeats').catch(() => null);
+        if (n !== null) this.set(n);
+      },
+    });
     new Gauge({
       name: 'hirepass_queue_jobs',
       help: 'Jobs per queue and state, read from Redis on scrape',
@@ -56,25 +97,47 @@ export class ApiMetrics {
         for (const queue of [queues.events, queues.onboarding]) {
           // A scrape during a Redis outage still answers, just without these gauges (a queue
           // whose connection never came up would otherwise wait for it).
-          const counts = await withTimeout(queue.getJobCounts(...JOB_STATES), 1_000, 'job counts').catch(() => null);
+          const counts = await withTimeout(queue.getJobCounts(...JOB_STATES), SCRAPE_READ_TIMEOUT_MS, 'job counts').catch(() => null);
           if (!counts) continue;
           for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
         }
       },
     });
   }
+
+  /** Wires the scrape-time gauges to the app's stores (called once the context exists). */
+  readFrom(sources: ScrapeSources): void {
+    Object.assign(this.#sources, sources);
+  }
 }
 
-/** Times every request by its route pattern (`/reveal/:token`, never the URL itself). */
-export function registerRequestTiming(app: FastifyInstance, metrics: ApiMetrics): void {
+/**
+ * Serves GET /metrics and times every request by its route pattern (`/reveal/:token`,
+ * never the URL itself).
+ */
+export function registerMetrics(app: FastifyInstance, ctx: ApiContext): void {
+  const { metrics } = ctx;
+  metrics.readFrom({ countByStatus: () => ctx.onboardings.countByStatus(), countWorkers: () => countWorkers(ctx) });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format); no credential, no personal data in labels',
+        tags: ['health'],
+        response: {
+          200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: Type.String() } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    },
+  );
 }

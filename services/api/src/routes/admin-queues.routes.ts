@@ -62,7 +62,22 @@ export async function adminQueuesRoutes(app: FastifyInstance, opts: { ctx: ApiCo
     adapter.setFormatter('returnValue', (value) => safeJobView(value));
     return adapter;
   });
-  createBullBoard({ queues: adapters, serverAdapter });
+  createBullBoard({
+    queues: adapters,
+    serverAdapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'hirepass queues',
+        // Back to our own pages; the board's docs link points at a site ops do not need.
+        miscLinks: [
+          { text: 'Onboardings', url: '/admin/' },
+          { text: 'Metrics', url: '/metrics' },
+        ],
+        hideDocsLink: true,
+        hideRedisDetails: true,
+      },
+    },
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('content-security-policy', BOARD_CSP);
     reply.header('cache-control', 'no-store');

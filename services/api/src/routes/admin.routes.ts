@@ -5,7 +5,8 @@ import type { OnboardingStatus } from '@hirepass/core';
 import type { ApiContext } from '../context';
 import { requestOpsAction } from '../ops/ops-actions';
 import { ProblemError } from '../problem';
-import { onboardingDetailPage, onboardingListPage } from '../views/admin.views';
+import { confirmActionPage, onboardingDetailPage } from '../views/admin-onboarding.views';
+import { onboardingListPage } from '../views/admin.views';
 import { EMPLOYEE_ID_PARAM, OnboardingStatusSchema } from './schemas';
 import { notFound } from './onboardings.routes';
 
@@ -52,7 +53,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext 
   const list = async (request: FastifyRequest<{ Querystring: { status?: OnboardingStatus } }>, reply: FastifyReply) => {
     const { status } = request.query;
     const [page, counts] = await Promise.all([ctx.onboardings.list({ status, limit: LIST_LIMIT }), ctx.onboardings.countByStatus()]);
-    return sendHtml(reply, onboardingListPage({ records: page.items, counts, status, truncated: page.nextCursor !== null }));
+    return sendHtml(reply, onboardingListPage({ records: page.items, counts, status, truncated: page.nextCursor !== null, now: ctx.clock.now() }));
   };
   app.get('/admin', { schema: listSchema }, list);
   app.get('/admin/', { schema: listSchema }, list);
@@ -64,11 +65,24 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext 
       const { employeeId } = request.params;
       const [record, audit] = await Promise.all([ctx.onboardings.get(employeeId), ctx.audit.forEmployee(employeeId)]);
       if (!record) throw notFound(employeeId);
-      return sendHtml(reply, onboardingDetailPage(record, audit, request.query.done));
+      return sendHtml(reply, onboardingDetailPage(record, audit, request.query.done, ctx.clock.now()));
     },
   );
 
   for (const action of ['retry', 'reissue'] as const) {
+    // The confirmation page: the button on the onboarding page links here, this form posts.
+    app.get<{ Params: { employeeId: string } }>(
+      `/admin/onboardings/:employeeId/${action}`,
+      { schema: { hide: true, params: EMPLOYEE_ID_PARAM } },
+      async (request, reply) => {
+        const { employeeId } = request.params;
+        const record = await ctx.onboardings.get(employeeId);
+        if (!record) throw notFound(employeeId);
+        if (record.status === 'cancelled') return reply.redirect(`/admin/onboardings/${encodeURIComponent(employeeId)}?done=cancelled`, 303);
+        return sendHtml(reply, confirmActionPage(record, action));
+      },
+    );
+
     app.post<{ Params: { employeeId: string } }>(
       `/admin/onboardings/:employeeId/${action}`,
       { schema: { hide: true, params: EMPLOYEE_ID_PARAM } },

@@ -5,6 +5,7 @@ import type { ApiContext } from '../context';
 import { redisDownProblem } from '../problem';
 import { withTimeout } from '../plugins/redis';
 import { ProblemSchema } from './schemas';
+import { ReadyzIssuanceSchema, readyzIssuance } from './doctor.routes';
 
 /** Machine endpoints (spec/ops-api.md): no credential, nothing sensitive in the answers. */
 
@@ -39,7 +40,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { ctx: ApiContext
         summary: 'Redis answers; how many workers are alive',
         tags: ['health'],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), redis: Type.Literal('up'), workers: Type.Integer() }),
+          200: Type.Object({ status: Type.Literal('ready'), redis: Type.Literal('up'), workers: Type.Integer(), issuance: Type.Optional(ReadyzIssuanceSchema) }),
           503: ProblemSchema,
         },
       },
@@ -48,7 +49,9 @@ export async function healthRoutes(app: FastifyInstance, opts: { ctx: ApiContext
       try {
         await withTimeout(ctx.redis.ping(), PING_TIMEOUT_MS, 'redis ping');
         const workers = await withTimeout(countWorkers(ctx), PING_TIMEOUT_MS, 'worker heartbeat scan');
-        return { status: 'ready' as const, redis: 'up' as const, workers };
+        // Tenant readiness (issue 9): present while TAP issuance is held (pause, brake, failing check).
+        const issuance = await withTimeout(readyzIssuance(ctx), PING_TIMEOUT_MS, 'issuance state');
+        return { status: 'ready' as const, redis: 'up' as const, workers, ...(issuance.held ? { issuance } : {}) };
       } catch {
         throw redisDownProblem();
       }

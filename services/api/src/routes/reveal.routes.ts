@@ -5,6 +5,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hashRevealToken, looksLikeRevealToken } from '@hirepass/core';
 import type { ApiContext } from '../context';
 import { toProblemReply } from '../plugins/error-handler';
+import { ProblemError } from '../problem';
+import { RevealAttempts, type Blocked } from '../reveal/reveal-attempts';
 import { revealPasscode } from '../reveal/reveal.service';
 import {
   linkGonePage,
@@ -12,6 +14,7 @@ import {
   passcodePage,
   revealErrorPage,
   revealLandingPage,
+  tooManyAttemptsPage,
   unknownLinkPage,
 } from '../views/reveal.views';
 import { page } from '../views/layout';
@@ -21,6 +24,8 @@ import { html } from '../views/html';
  * The manager's reveal page (spec/workflow.md "The reveal page"); the token in the path is
  * the only credential. GET reveals nothing (mail scanners open links); POST needs the nonce
  * the GET page put both in a cookie and in its form, so a blind POST consumes nothing.
+ * Attempts are limited per address and per link (reveal/reveal-attempts.ts): 429 with a page.
+ * The link is found by a keyed Redis read of SHA-256(token): no secret is compared in our code.
  */
 export const NONCE_COOKIE = 'hirepass_reveal_nonce';
 
@@ -60,13 +65,36 @@ export async function revealRoutes(app: FastifyInstance, opts: { ctx: ApiContext
     return sendPage(reply, problem.status, page({ title: problem.title, body: html`<div class="card"><h1>${problem.title}</h1><p>${problem.detail}</p></div>` }));
   });
 
+  const attempts = new RevealAttempts(ctx.redis, ctx.config.queuePrefix);
+  const perAddress = {
+    rateLimit: {
+      max: attempts.limits.perAddressPerMinute,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request: unknown, context: { ttl: number }) => tooMany(Math.ceil(context.ttl / 1000)),
+    },
+  };
   const schema = { hide: true, params: TokenParams };
 
-  app.get<{ Params: { token: string } }>('/reveal/:token', { schema }, async (request, reply) => {
+  /** Too many attempts: a page, nothing revealed, nothing consumed. */
+  function sendBlocked(reply: FastifyReply, blocked: Extract<Blocked, { blocked: true }>): FastifyReply {
+    reply.header('retry-after', String(blocked.retryAfterSeconds));
+    ctx.metrics.reveals.inc({ outcome: 'rate_limited' });
+    return sendPage(reply, 429, tooManyAttemptsPage(blocked.retryAfterSeconds));
+  }
+
+  /** Unknown token: counted against the address, so guessing links soon stops paying. */
+  async function sendUnknown(reply: FastifyReply, address: string): Promise<FastifyReply> {
+    await attempts.noteUnknownToken(address);
+    return sendPage(reply, 404, unknownLinkPage());
+  }
+
+  app.get<{ Params: { token: string } }>('/reveal/:token', { schema, config: perAddress }, async (request, reply) => {
     const { token } = request.params;
     if (!looksLikeRevealToken(token)) return sendPage(reply, 404, unknownLinkPage());
+    const probing = await attempts.addressBlocked(request.ip);
+    if (probing.blocked) return sendBlocked(reply, probing);
     const link = await ctx.links.peek(hashRevealToken(token), ctx.clock.now());
-    if (!link) return sendPage(reply, 404, unknownLinkPage());
+    if (!link) return sendUnknown(reply, request.ip);
     if (link.state !== 'active') return sendPage(reply, 410, linkGonePage(link));
     const nonce = randomBytes(24).toString('base64url');
     reply.setCookie(NONCE_COOKIE, nonce, { path: '/reveal', httpOnly: true, sameSite: 'strict', secure: ctx.secureCookies });
@@ -76,21 +104,27 @@ export async function revealRoutes(app: FastifyInstance, opts: { ctx: ApiContext
   // No body schema: a POST without a body, or with a JSON one, is simply a missing nonce (403).
   app.post<{ Params: { token: string }; Body: unknown }>(
     '/reveal/:token',
-    { schema },
+    { schema, config: perAddress },
     async (request, reply) => {
       const { token } = request.params;
       if (!looksLikeRevealToken(token)) return sendPage(reply, 404, unknownLinkPage());
+      const probing = await attempts.addressBlocked(request.ip);
+      if (probing.blocked) return sendBlocked(reply, probing);
       // The link's state first, then the nonce (spec order): a spent link says so to anyone.
-      const link = await ctx.links.peek(hashRevealToken(token), ctx.clock.now());
+      const tokenHash = hashRevealToken(token);
+      const link = await ctx.links.peek(tokenHash, ctx.clock.now());
       if (!link) {
         ctx.metrics.reveals.inc({ outcome: 'unknown' });
-        return sendPage(reply, 404, unknownLinkPage());
+        return sendUnknown(reply, request.ip);
       }
       if (link.state !== 'active') {
         ctx.metrics.reveals.inc({ outcome: 'gone' });
         return sendPage(reply, 410, linkGonePage(link));
       }
+      const locked = await attempts.linkLocked(tokenHash);
+      if (locked.blocked) return sendBlocked(reply, locked);
       if (!sameNonce(request.cookies[NONCE_COOKIE], formNonce(request.body))) {
+        await attempts.noteFailedPress(tokenHash);
         ctx.metrics.reveals.inc({ outcome: 'nonce_mismatch' });
         return sendPage(reply, 403, nonceMismatchPage());
       }
@@ -112,4 +146,11 @@ export async function revealRoutes(app: FastifyInstance, opts: { ctx: ApiContext
       }
     },
   );
+}
+
+function tooMany(retryAfterSeconds: number): ProblemError {
+  const seconds = Math.max(1, retryAfterSeconds);
+  return new ProblemError(429, 'rate-limited', `Too many requests for passcode links from this address; try again in ${seconds} s. Nothing was revealed.`, {
+    headers: { 'retry-after': String(seconds) },
+  });
 }

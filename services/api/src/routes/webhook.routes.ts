@@ -91,6 +91,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: { ctx: ApiContex
         throw new ProblemError(400, 'invalid-hire-event', parsed.detail, { errors: parsed.errors });
       }
       const answer = await ingestHireEvent(ctx, verdict.webhookId, parsed.event, request.log);
+      // One line per event, with the fields the worker's lines carry too (issue 7 "Logs").
+      request.log.info({ eventId: answer.body.eventId, employeeId: answer.body.employeeId, type: parsed.event.type, outcome: answer.body.status }, 'hire event received');
       return reply.code(answer.status).send(answer.body);
     },
   );

@@ -1,110 +1,79 @@
-import { formatInZone, ONBOARDING_STATUSES, STEP_NAMES, type AuditEntry, type OnboardingRecord, type OnboardingStatus } from '@hirepass/core';
-import { html } from './html';
-import { formatUtc, page } from './layout';
+import { STEP_NAMES, type OnboardingRecord, type OnboardingStatus, type StepRecord } from '@hirepass/core';
+import { html, type SafeHtml } from './html';
+import { inZone, page, relative } from './layout';
 
-/** Server-rendered ops pages (spec/ops-api.md "Pages"). No script; forms post back to /admin. */
+/** Server-rendered ops pages (spec/ops-api.md "Pages"): the list, and what every ops page shares. No script. */
 
-const NEEDS_ATTENTION: ReadonlySet<OnboardingStatus> = new Set(['needs_attention', 'failed']);
+export const ATTENTION_STATUSES: readonly OnboardingStatus[] = ['needs_attention', 'failed'];
+/** The filter tabs, in the order ops read them: what wants a person first, then the normal flow. */
+const FILTER_ORDER: readonly OnboardingStatus[] = ['needs_attention', 'failed', 'in_progress', 'scheduled', 'notified', 'revealed', 'cancelled'];
 
 export function sortForOps(records: OnboardingRecord[]): OnboardingRecord[] {
-  return [...records].sort((a, b) => {
-    const rank = (r: OnboardingRecord) => (NEEDS_ATTENTION.has(r.status) ? 0 : 1);
-    return rank(a) - rank(b) || Date.parse(a.activationAt) - Date.parse(b.activationAt) || a.employeeId.localeCompare(b.employeeId);
-  });
+  const rank = (r: OnboardingRecord) => (ATTENTION_STATUSES.includes(r.status) ? 0 : 1);
+  return [...records].sort(
+    (a, b) => rank(a) - rank(b) || Date.parse(a.activationAt) - Date.parse(b.activationAt) || a.employeeId.localeCompare(b.employeeId),
+  );
 }
 
-function inZone(iso: string | undefined, zone: string) {
-  if (!iso) return html`<span class="muted">—</span>`;
-  let local = iso;
-  try {
-    local = formatInZone(new Date(iso), zone);
-  } catch {
-    // An unknown zone in an old record still shows the UTC time.
-  }
-  return html`${local}<br><span class="muted">${formatUtc(iso)}</span>`;
+export type AdminSection = 'onboardings' | 'queues';
+
+export function opsHeader(current: AdminSection): SafeHtml {
+  const link = (href: string, label: string, section?: AdminSection) =>
+    html`<a href="${href}"${section === current ? html` aria-current="page"` : ''}>${label}</a>`;
+  return html`<header class="top"><span class="brand-name"><span class="logo" aria-hidden="true">◆</span> hirepass <span class="tag">ops</span></span>
+<nav>${link('/admin/', 'Onboardings', 'onboardings')}${link('/admin/queues', 'Queues', 'queues')}${link('/docs', 'API docs')}${link('/metrics', 'Metrics')}</nav></header>`;
 }
 
-const topBar = html`<header class="top"><a href="/admin/">Onboardings</a><a href="/admin/queues">Queues</a></header>`;
-const statusBadge = (s: string) => html`<span class="status ${s}">${s.replace('_', ' ')}</span>`;
+export const statusLabel = (s: string) => s.replace(/_/g, ' ');
+export const statusBadge = (s: string) => html`<span class="status ${s}">${statusLabel(s)}</span>`;
 
-export function onboardingListPage(opts: { records: OnboardingRecord[]; counts: Record<string, number>; status?: OnboardingStatus; truncated: boolean }): string {
-  const total = Object.values(opts.counts).reduce((a, b) => a + b, 0);
+const STEP_MARK: Record<StepRecord['state'], string> = { done: '✓', skipped: '↷', failed: '✕', pending: '•' };
+
+/** One step as a small chip: its name, coloured by state; the title says why. */
+export function stepChip(name: string, s: StepRecord): SafeHtml {
+  const waiting = s.state === 'pending' && s.waitingFor ? 'waiting' : '';
+  const why = 'reason' in s ? `: ${s.reason}` : waiting ? `: waiting for ${s.state === 'pending' ? s.waitingFor : ''}` : '';
+  return html`<span class="chip ${s.state} ${waiting}" title="${name}: ${s.state}${why}">${STEP_MARK[s.state]} ${name}</span>`;
+}
+
+export function onboardingListPage(opts: {
+  records: OnboardingRecord[];
+  counts: Record<string, number>;
+  status?: OnboardingStatus;
+  truncated: boolean;
+  now: Date;
+}): string {
+  const { counts, status, now } = opts;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const tab = (href: string, label: string, n: number, selected: boolean, tone = '') =>
+    html`<a href="${href}" class="${[selected ? 'current' : '', tone, n === 0 ? 'empty' : ''].join(' ').trim()}"${selected ? html` aria-current="page"` : ''}>${label} (${n})</a>`;
   const filters = [
-    html`<a href="/admin/" class="${opts.status ? '' : 'current'}">all (${total})</a>`,
-    ...ONBOARDING_STATUSES.map(
-      (s) => html`<a href="/admin/?status=${s}" class="${opts.status === s ? 'current' : ''}">${s.replace('_', ' ')} (${opts.counts[s] ?? 0})</a>`,
-    ),
+    tab('/admin/', 'all', total, !status),
+    ...FILTER_ORDER.map((s) => tab(`/admin/?status=${s}`, statusLabel(s), counts[s] ?? 0, status === s, ATTENTION_STATUSES.includes(s) && (counts[s] ?? 0) > 0 ? 'alert' : '')),
   ];
+  const attention = ATTENTION_STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
   const rows = sortForOps(opts.records).map(
-    (r) => html`<tr>
-<td><a href="/admin/onboardings/${encodeURIComponent(r.employeeId)}">${r.employeeId}</a></td>
-<td>${r.entra.displayName ?? ''}<br><code>${r.hire.userPrincipalName}</code></td>
-<td>${statusBadge(r.status)}${r.attention ? html`<br><span class="muted">${r.attention.message}</span>` : ''}</td>
-<td>${inZone(r.activationAt, r.hire.timeZone)}</td>
-<td>${STEP_NAMES.map((n) => html`<span title="${n}: ${r.steps[n].state}">${stepMark(r.steps[n].state)}</span> `)}</td>
+    (r) => html`<tr class="${ATTENTION_STATUSES.includes(r.status) ? 'attention' : ''}">
+<td><a class="id" href="/admin/onboardings/${encodeURIComponent(r.employeeId)}">${r.employeeId}</a></td>
+<td>${r.entra.displayName ?? html`<span class="muted">not resolved yet</span>`}<br><code class="small">${r.hire.userPrincipalName}</code></td>
+<td>${statusBadge(r.status)}${r.attention ? html`<div class="why">${r.attention.message}</div>` : ''}${r.warnings.length ? html`<div class="muted small">${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}</div>` : ''}</td>
+<td>${inZone(r.activationAt, r.hire.timeZone)}<div class="muted small">${relative(r.activationAt, now)}</div></td>
+<td class="chips">${STEP_NAMES.map((n) => stepChip(n, r.steps[n]))}</td>
 </tr>`,
   );
+  const heading = status ? html`${statusLabel(status)} <span class="muted">(${counts[status] ?? 0})</span>` : 'All onboardings';
   return page({
     title: 'hirepass · onboardings',
-    header: topBar,
+    header: opsHeader('onboardings'),
     wide: true,
-    body: html`<h1>Onboardings</h1>
-<nav class="filters">${filters}</nav>
-<p class="muted">Needing attention first, then by activation time.${opts.truncated ? ' Showing the newest 500.' : ''}</p>
-<table>
-<thead><tr><th>Employee</th><th>User</th><th>Status</th><th>Activation</th><th>Steps (user, membership, device, tap, notice)</th></tr></thead>
-<tbody>${rows.length ? rows : html`<tr><td colspan="5" class="muted">No onboardings here.</td></tr>`}</tbody>
+    body: html`<div class="page-head"><h1>Onboardings</h1><p class="muted">${total} in total · as of ${now.toISOString().slice(11, 16)} UTC</p></div>
+${attention > 0 ? html`<p class="notice bad"><strong>${attention} onboarding${attention > 1 ? 's need' : ' needs'} a person</strong> (${counts.needs_attention ?? 0} needs attention, ${counts.failed ?? 0} failed). They are listed first; open one to see why and to retry.</p>` : ''}
+<nav class="filters" aria-label="Filter by status">${filters}</nav>
+<h2 class="list-title">${heading}</h2>
+<p class="muted small">Needing attention first, then by activation time (soonest first).${opts.truncated ? ' Showing the newest 500.' : ''}</p>
+<table class="list">
+<thead><tr><th>Employee</th><th>Hire</th><th>Status</th><th>Activation (hire's time, UTC)</th><th>Steps</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="5" class="muted empty-row">No onboardings here.</td></tr>`}</tbody>
 </table>`,
-  });
-}
-
-function stepMark(state: string): string {
-  return { done: '✔', skipped: '↷', failed: '✖', pending: '…' }[state] ?? state;
-}
-
-const FLASH: Record<string, { text: string; tone: string }> = {
-  retry: { text: 'Retry requested: the worker will re-run the failed step.', tone: 'ok' },
-  reissue: { text: 'Re-issue requested: a new TAP, link and notice will follow.', tone: 'ok' },
-  cancelled: { text: 'This onboarding is cancelled; nothing was requested.', tone: 'warn' },
-};
-
-export function onboardingDetailPage(r: OnboardingRecord, audit: AuditEntry[], flash: string | undefined): string {
-  const zone = r.hire.timeZone;
-  const f = flash ? FLASH[flash] : undefined;
-  const steps = STEP_NAMES.map((n) => {
-    const s = r.steps[n];
-    return html`<tr><td>${n}</td><td>${s.state}</td><td>${'reason' in s ? s.reason : ''}${'waitingFor' in s && s.waitingFor ? `waiting for ${s.waitingFor}` : ''}</td><td>${'attempts' in s ? s.attempts : ''}</td><td>${'at' in s ? formatUtc(s.at) : ''}</td></tr>`;
-  });
-  const timeline = audit.map(
-    (e) => html`<tr><td>${formatUtc(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.outcome}</td><td>${e.detail ?? ''}</td><td>${e.graphRequestId ? html`<code>${e.graphRequestId}</code>` : ''}</td></tr>`,
-  );
-  const actionForm = (action: string, label: string, cls = '') =>
-    html`<form class="inline" method="post" action="/admin/onboardings/${encodeURIComponent(r.employeeId)}/${action}"><button type="submit" class="${cls}">${label}</button></form>`;
-  return page({
-    title: `hirepass · ${r.employeeId}`,
-    header: topBar,
-    wide: true,
-    body: html`${f ? html`<p class="notice ${f.tone}">${f.text}</p>` : ''}
-<h1>${r.entra.displayName ?? r.hire.userPrincipalName} <span class="muted">(${r.employeeId})</span> ${statusBadge(r.status)}</h1>
-${r.attention ? html`<p class="notice warn">${r.attention.message} <span class="muted">(since ${formatUtc(r.attention.since)})</span></p>` : ''}
-${r.warnings.map((w) => html`<p class="notice warn">${w}</p>`)}
-<div class="card">
-<dl class="facts">
-<dt>User</dt><dd><code>${r.hire.userPrincipalName}</code>${r.entra.userId ? html` <span class="muted">object id ${r.entra.userId}</span>` : ''}</dd>
-<dt>Manager</dt><dd>${r.entra.managerName ?? r.hire.managerUserPrincipalName ?? html`<span class="muted">from Entra</span>`}${r.entra.managerAddress ? html` <code>${r.entra.managerAddress}</code>` : ''}</dd>
-<dt>Start date</dt><dd>${r.hire.startDate} (${zone})</dd>
-<dt>Activation</dt><dd>${inZone(r.activationAt, zone)}</dd>
-<dt>Device</dt><dd>${r.hire.deviceId ? html`<code>${r.hire.deviceId}</code>` : html`<span class="muted">not known yet</span>`}${r.entra.deviceTrustType ? ` · trust type ${r.entra.deviceTrustType}` : ''}${r.entra.deviceOsVersion ? ` · Windows ${r.entra.deviceOsVersion}` : ''} · step ${r.steps.device.state}</dd>
-<dt>TAP</dt><dd>${r.tap ? html`<code>${r.tap.id}</code> · ${r.tap.lifetimeInMinutes} min · ${r.tap.isUsableOnce ? 'one-time' : 'reusable'}<br>from ${inZone(r.tap.startDateTime, zone)}<br>until ${inZone(r.tap.expiresAt, zone)}` : html`<span class="muted">not issued</span>`}</dd>
-<dt>Notice</dt><dd>${r.notice.state}${r.notice.sentAt ? ` · sent ${formatUtc(r.notice.sentAt)}` : ''}</dd>
-<dt>Reveal link</dt><dd>${r.reveal ? html`${r.reveal.state}${r.reveal.revealedAt ? ` · ${formatUtc(r.reveal.revealedAt)}` : ''}` : html`<span class="muted">none</span>`}</dd>
-</dl>
-${r.status === 'cancelled' ? '' : html`<p>${actionForm('retry', 'Retry failed step')}${actionForm('reissue', 'Re-issue pass', 'secondary')}</p>`}
-</div>
-<h2>Steps</h2>
-<table><thead><tr><th>Step</th><th>State</th><th>Reason</th><th>Attempts</th><th>At</th></tr></thead><tbody>${steps}</tbody></table>
-<h2>Timeline</h2>
-<table><thead><tr><th>At</th><th>Actor</th><th>Action</th><th>Outcome</th><th>Detail</th><th>Graph request-id</th></tr></thead>
-<tbody>${timeline.length ? timeline : html`<tr><td colspan="6" class="muted">No entries.</td></tr>`}</tbody></table>`,
   });
 }

@@ -121,3 +121,14 @@ export function revealErrorPage(): string {
 ${REISSUE_HINT}</div>`,
   });
 }
+
+export function tooManyAttemptsPage(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return page({
+    title: 'Please wait',
+    body: html`<div class="card"><h1>Too many attempts</h1>
+<p>This link, or this network address, has been used too often in a short time, so it is paused for about ${String(minutes)} minute(s). Nothing was revealed.</p>
+<p>Open the link from the message again after that and press <strong>Show the passcode</strong> once.</p>
+${REISSUE_HINT}</div>`,
+  });
+}

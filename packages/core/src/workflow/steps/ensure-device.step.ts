@@ -1,5 +1,5 @@
 import type { OnboardingRef, WorkflowPorts } from '../ports';
-import { addWarning, clearAttention, isSettled, loadCurrent, stepDone, stepSkipped, updateCurrent, waitOn } from '../record-ops';
+import { addWarning, clearAttention, doneWaiting, isSettled, loadCurrent, stepDone, stepSkipped, updateCurrent, waitOn } from '../record-ops';
 import { ensureGroupMember } from './ensure-membership.step';
 
 /** Web Sign-in with a TAP needs Windows 11 22H2 with KB5030310 (graph.md "Devices"). */
@@ -59,6 +59,7 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
   const version = device.operatingSystemVersion ?? '';
   await updateCurrent(ports, ref, (x) => {
     record(x);
+    doneWaiting(x, 'device');
     clearAttention(x, 'device-not-found');
     if (version && compareVersions(version, MIN_WEB_SIGNIN_BUILD) < 0) addWarning(x, oldBuildWarning(version));
     x.steps.device = stepDone(now(), `device ${device.id} in Web Sign-in group ${ports.settings.webSignInDeviceGroupId}`);

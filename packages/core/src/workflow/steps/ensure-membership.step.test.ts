@@ -54,4 +54,17 @@ describe('ensure-membership step', () => {
     expect(r!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true }]);
     expect(adds(h)).toBe(1);
   });
+
+  it('a 404 for the object on the add is replication lag: waited on, then added', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    await resolveUser(ports, ref);
+    h.sim.control.setFaults([{ kind: 'status', status: 404, method: 'POST', pathPattern: '/members/\\$ref$', count: 1 }]);
+    const err = await ensureMembership(ports, ref).catch((e: unknown) => e);
+    expect((err as { condition?: string }).condition).toBe('object-replication');
+    expect((await ports.store.get(ref.employeeId))!.steps.membership).toMatchObject({ state: 'pending', waitingFor: 'object-replication' });
+    await ensureMembership(ports, ref);
+    expect((await ports.store.get(ref.employeeId))!.steps.membership.state).toBe('done');
+    expect(h.sim.control.groupMembers(h.settings.tapPilotGroupId)).toContain(JANE.id);
+  });
 });

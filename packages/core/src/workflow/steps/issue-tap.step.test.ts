@@ -97,4 +97,54 @@ describe('issue-tap step', () => {
     await expect(issueTap(ports, ref)).rejects.toBeInstanceOf(PermanentError);
     expect(creates(h)).toBe(0);
   });
+
+  it('a 500 after the create keeps the bracket; the next attempt looks first and replaces the unknown pass once', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    h.sim.control.setFaults([{ kind: 'commitThenFail', method: 'POST', pathPattern: 'temporaryAccessPassMethods$', count: 1 }]);
+    const err = await issueTap(ports, ref).catch((e: unknown) => e);
+    expect((err as { kind?: string }).kind).toBe('transient');
+    const mid = (await ports.store.get(ref.employeeId))!;
+    expect(mid.tapCreateInFlight).toMatchObject({ generation: ref.generation });
+    const unknown = h.sim.control.taps(JANE.id).filter((t) => t.current);
+    expect(unknown).toHaveLength(1);
+
+    await issueTap(ports, ref);
+    await issueTap(ports, ref);
+    const current = h.sim.control.taps(JANE.id).filter((t) => t.current);
+    expect(current).toHaveLength(1);
+    expect(current[0]!.id).not.toBe(unknown[0]!.id);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.tap!.id).toBe(current[0]!.id);
+    const actions = (await ports.audit.forEmployee(ref.employeeId)).map((a) => a.action);
+    expect(actions.filter((a) => a === 'tap.create-ambiguous')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'tap.replaced-unknown')).toHaveLength(1);
+  });
+
+  it('adopts a pass an earlier attempt created and sealed but did not record', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    await ports.store.update(ref.employeeId, (r) => ({ ...r, tapCreateInFlight: { generation: ref.generation, startedAt: new Date().toISOString() } }));
+    const made = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    await ports.links.sealPasscode(ref.employeeId, made.id, ports.cipher.encrypt(made.temporaryAccessPass, { employeeId: ref.employeeId, tapId: made.id }), new Date(Date.now() + 3_600_000));
+    await issueTap(ports, ref);
+    expect(creates(h)).toBe(1); // the earlier attempt's, none since
+    expect(h.sim.control.taps(JANE.id).filter((t) => t.current).map((t) => t.id)).toEqual([made.id]);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.tap).toMatchObject({ id: made.id, generation: ref.generation });
+    expect(r.tapCreateInFlight).toBeNull();
+    expect((await ports.audit.forEmployee(ref.employeeId)).map((a) => a.action)).toContain('tap.adopted');
+  });
+
+  it('a 404 for the user just resolved is replication lag: waited on', async () => {
+    const ports = h.ports();
+    const ref = await prepared(ports);
+    h.sim.control.setFaults([{ kind: 'status', status: 404, method: 'POST', pathPattern: 'temporaryAccessPassMethods$', count: 1 }]);
+    const err = await issueTap(ports, ref).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitingError);
+    expect((err as WaitingError).condition).toBe('object-replication');
+    expect((await ports.store.get(ref.employeeId))!.tapCreateInFlight).toBeNull();
+    await issueTap(ports, ref);
+    expect(h.sim.control.taps(JANE.id).filter((t) => t.current)).toHaveLength(1);
+  });
 });

@@ -82,4 +82,36 @@ describe('notify-manager step', () => {
     await notifyManager(ports, ref);
     expect(h.sim.control.mails()).toHaveLength(1);
   });
+
+  it('a 500 after the mail was sent (commit-then-fail) is not resent: flagged, and the link stays usable', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports);
+    h.sim.control.setFaults([{ kind: 'commitThenFail', pathPattern: 'sendMail', count: 1 }]);
+    await notifyManager(ports, ref);
+    await notifyManager(ports, ref);
+    expect(h.sim.control.mails()).toHaveLength(1);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.notice.state).toBe('unknown');
+    expect(r.status).toBe('needs_attention');
+    expect(r.attention?.condition).toBe('notice-unknown');
+    expect(r.steps.notice).toMatchObject({ state: 'pending', lastError: expect.stringContaining('status 500') });
+    expect((await ports.links.peek(r.reveal!.tokenHash, new Date()))?.state).toBe('active');
+    const token = /\/reveal\/([A-Za-z0-9_-]{43})/.exec(h.sim.control.mails()[0]!.content)![1]!;
+    expect(hashRevealToken(token)).toBe(r.reveal!.tokenHash);
+  });
+
+  it('a manager missing at resolve time is looked up again when the notice is due', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports, { userPrincipalName: 'omar.haddad@contoso.com', managerUserPrincipalName: undefined, deviceId: undefined });
+    await notifyManager(ports, ref);
+    expect((await ports.store.get(ref.employeeId))!.attention?.condition).toBe('no-manager');
+    expect(h.sim.control.mails()).toHaveLength(0);
+    // Ops fix the HR data's gap by naming a manager in Entra's stead: the record learns it on the next run.
+    await ports.store.update(ref.employeeId, (x) => ({ ...x, hire: { ...x.hire, managerUserPrincipalName: 'sam.lee@contoso.com' } }));
+    await notifyManager(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.notice).toMatchObject({ state: 'sent', to: 'sam.lee@contoso.com' });
+    expect(r.attention).toBeNull();
+    expect(r.status).toBe('notified');
+  });
 });

@@ -3,7 +3,9 @@ import { PermanentError, isWorkflowError } from '../../errors';
 import type { OnboardingRecord } from '../../domain/onboarding';
 import { renderNoticeMail, type NoticeInput } from '../../notice/notice-mail';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
-import { addWarning, auditFor, loadCurrent, stepDone, updateCurrent } from '../record-ops';
+import { addWarning, auditFor, clearAttention, loadCurrent, stepDone, updateCurrent } from '../record-ops';
+import { isAmbiguousWriteFailure } from './graph-outcomes';
+import { NO_MANAGER_WARNING, findManager } from './resolve-user.step';
 
 export const NOTICE_UNKNOWN_ATTENTION = 'notice may not have been sent; re-issue to send a new link';
 export const NO_MANAGER_ATTENTION = 'no manager to notify: set managerUserPrincipalName or the manager in Entra, then retry';
@@ -16,29 +18,28 @@ function deviceStatus(r: OnboardingRecord): NoticeInput['device'] {
 }
 
 /**
- * Step 6 (spec/workflow.md): mail the manager a one-time reveal link. `notice.state` brackets
- * the send: found 'sending' for this generation, an earlier attempt died mid-send and the mail
- * may be out, so it is not sent twice; ops re-issue (new link) instead. The token lives only
- * in this function and in the mail; the record keeps its hash.
+ * Step 6 (spec/workflow.md): mail the manager a one-time reveal link. sendMail is not
+ * idempotent, so `notice.state` brackets the send and a duplicate notice is treated as worse
+ * than a missing one that ops see flagged (issue 5):
+ * - found 'sending' for this generation: an earlier attempt died mid-send and the mail may be
+ *   out; it is not sent again, the onboarding needs attention (ops re-issue for a new link);
+ * - a refusal (4xx, 429, 503: nothing sent) ends this link and the send is tried afresh;
+ * - no answer, or 500/502/504 (Graph may have sent it, as the simulator's commit-then-fail
+ *   does): the same as an interrupted send. The link stays usable: the manager may have it.
+ * The token lives only in this function and in the mail; the record keeps its hash.
  */
 export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
-  const r = await loadCurrent(ports, ref);
+  let r = await loadCurrent(ports, ref);
   const sameGen = r.notice.generation === ref.generation;
   if (sameGen && r.notice.state === 'sent') return;
   if (sameGen && r.notice.state === 'unknown') return;
   if (sameGen && r.notice.state === 'sending') {
-    await updateCurrent(ports, ref, (x) => {
-      x.notice = { ...x.notice, state: 'unknown' };
-      addWarning(x, NOTICE_UNKNOWN_ATTENTION);
-      x.status = 'needs_attention';
-      x.attention = { condition: 'notice-unknown', message: NOTICE_UNKNOWN_ATTENTION, since: ports.clock.now().toISOString() };
-    });
-    await auditFor(ports, ref, 'notice.unknown', 'failure', { detail: 'an earlier send was interrupted; not sent again' });
-    return;
+    return markUnknown(ports, ref, 'an earlier send was interrupted; not sent again');
   }
 
   const tap = r.tap;
   if (!tap || tap.generation !== ref.generation) throw new PermanentError('notice step ran before the TAP was issued');
+  if (!r.entra.managerAddress) r = await lookUpManagerAgain(ports, ref, r);
   const to = r.entra.managerAddress;
   if (!to) {
     await updateCurrent(ports, ref, (x) => {
@@ -86,15 +87,16 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
   try {
     res = await ports.graph.sendMail(ports.settings.noticeSenderUpn, { to, subject: mail.subject, html: mail.html });
   } catch (err) {
-    // Graph answered (throttled, refused, 5xx): not sent. End this link and try afresh later.
-    // No answer at all: the mail may be out, so 'sending' stays and the retry reports it.
-    if (isWorkflowError(err) && err.graph?.status) {
-      await ports.links.end(tokenHash, 'revoked', ports.clock.now());
-      await updateCurrent(ports, ref, (x) => {
-        x.reveal = null;
-        x.notice = { state: 'pending' };
-      });
+    if (isAmbiguousWriteFailure(err)) {
+      const why = isWorkflowError(err) ? err.reason : String(err);
+      return markUnknown(ports, ref, `sendMail got no clear answer (${why}); it may have been sent, so it is not sent again`, isWorkflowError(err) ? err.graph?.requestId : undefined);
     }
+    // Refused: nothing was sent. End this link and try afresh later (BullMQ's retry).
+    await ports.links.end(tokenHash, 'revoked', ports.clock.now());
+    await updateCurrent(ports, ref, (x) => {
+      x.reveal = null;
+      x.notice = { state: 'pending' };
+    });
     throw err;
   }
 
@@ -102,9 +104,47 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
   await updateCurrent(ports, ref, (x) => {
     x.notice = { state: 'sent', to, sentAt: sentAt.toISOString(), generation: ref.generation };
     x.steps.notice = stepDone(sentAt, `sent to ${to}`);
-    // Sent is the end of the plan: whatever waited before has resolved.
-    x.status = 'notified';
+    // Sent is the end of the plan: whatever waited before has resolved (a reveal that came first stays).
+    if (x.status !== 'revealed') x.status = 'notified';
     x.attention = null;
   });
   await auditFor(ports, ref, 'notice.sent', 'success', { detail: `notice to ${to}`, graphRequestId: res.requestId });
+}
+
+/** The mail may be out: never sent twice; flagged for ops, whose remedy is a re-issue. */
+async function markUnknown(ports: WorkflowPorts, ref: OnboardingRef, why: string, graphRequestId?: string): Promise<void> {
+  await updateCurrent(ports, ref, (x) => {
+    x.notice = { ...x.notice, state: 'unknown' };
+    const s = x.steps.notice;
+    if (s.state === 'pending') x.steps.notice = { ...s, lastError: why };
+    addWarning(x, NOTICE_UNKNOWN_ATTENTION);
+    // A manager who already revealed the passcode evidently got the mail.
+    if (x.reveal?.state !== 'revealed') {
+      x.status = 'needs_attention';
+      x.attention = { condition: 'notice-unknown', message: NOTICE_UNKNOWN_ATTENTION, since: ports.clock.now().toISOString() };
+    }
+  });
+  await auditFor(ports, ref, 'notice.unknown', 'failure', { detail: why, graphRequestId });
+}
+
+/**
+ * No manager was found when the user was resolved: look again now (ops may have set one in
+ * Entra since), rather than making a retry resolve the user all over.
+ */
+async function lookUpManagerAgain(ports: WorkflowPorts, ref: OnboardingRef, r: OnboardingRecord): Promise<OnboardingRecord> {
+  if (!r.entra.userId) return r;
+  const manager = await findManager(ports, r.hire.managerUserPrincipalName, r.entra.userId);
+  if (!manager) return r;
+  const updated = await updateCurrent(ports, ref, (x) => {
+    x.entra = {
+      ...x.entra,
+      managerId: manager.id,
+      managerName: manager.displayName ?? manager.userPrincipalName,
+      managerAddress: manager.mail || manager.userPrincipalName,
+    };
+    x.warnings = x.warnings.filter((w) => w !== NO_MANAGER_WARNING);
+    clearAttention(x, 'no-manager');
+  });
+  await auditFor(ports, ref, 'manager.resolved', 'success', { detail: `manager ${manager.userPrincipalName} found when the notice was due` });
+  return updated;
 }

@@ -65,7 +65,7 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
 }
 
 /** The manager named in the event (looked up for their mail), else the one set in Entra. */
-async function findManager(ports: WorkflowPorts, managerUpn: string | undefined, userId: string): Promise<DirectoryUser | null> {
+export async function findManager(ports: WorkflowPorts, managerUpn: string | undefined, userId: string): Promise<DirectoryUser | null> {
   if (managerUpn) {
     const named = await ports.graph.getUser(managerUpn);
     if (named) return named;

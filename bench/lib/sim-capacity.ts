@@ -1,0 +1,96 @@
+import { benchDeviceId, benchUpn } from './hires';
+import { load, type LoadRun } from './load';
+import type { SimProcess } from './sim-process';
+
+const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
+const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled';
+const TAP_POLICY = '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
+
+interface Hire {
+  upn: string;
+  userId: string;
+  deviceObjectId: string;
+  deviceId: string;
+}
+type Req = { method: string; path: string; body?: string };
+
+/** How the worker calls each operation the simulator counts (msgraph.adapter.ts), for hire `h`. */
+function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | null {
+  const { tapPilotGroupId: pilot, webSignInDeviceGroupId: devices, noticeSenderUpn } = sim.info;
+  switch (op) {
+    case 'users.get':
+      return { method: 'GET', path: `/v1.0/users/${encodeURIComponent(h.upn)}?$select=${USER_SELECT}` };
+    case 'users.manager':
+      return { method: 'GET', path: `/v1.0/users/${h.userId}/manager?$select=${USER_SELECT}` };
+    case 'directoryObjects.checkMemberGroups':
+      return { method: 'POST', path: `/v1.0/directoryObjects/${nth % 2 ? h.deviceObjectId : h.userId}/checkMemberGroups`, body: JSON.stringify({ groupIds: [nth % 2 ? devices : pilot] }) };
+    case 'groups.members.add':
+      // After the drain these are "already a member" answers: the same route and checks, a 400.
+      return {
+        method: 'POST',
+        path: `/v1.0/groups/${nth % 2 ? devices : pilot}/members/$ref`,
+        body: JSON.stringify({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${nth % 2 ? h.deviceObjectId : h.userId}` }),
+      };
+    case 'devices.list':
+      return { method: 'GET', path: `/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq '${h.deviceId}'`)}&$select=${DEVICE_SELECT}` };
+    case 'tap.list':
+      return { method: 'GET', path: `/v1.0/users/${h.userId}/authentication/temporaryAccessPassMethods` };
+    case 'tap.create':
+      return { method: 'POST', path: `/v1.0/users/${h.userId}/authentication/temporaryAccessPassMethods`, body: '{"lifetimeInMinutes":60,"isUsableOnce":false}' };
+    case 'tapPolicy.get':
+      return { method: 'GET', path: TAP_POLICY };
+    case 'sendMail':
+      return {
+        method: 'POST',
+        path: `/v1.0/users/${noticeSenderUpn}/sendMail`,
+        body: JSON.stringify({ message: { subject: 'capacity', body: { contentType: 'Text', content: 'capacity run' }, toRecipients: [{ emailAddress: { address: 'sam.lee@contoso.com' } }] }, saveToSentItems: false }),
+      };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The simulator's capacity for the mix one onboarding makes: one "onboarding" is the sequence of
+ * operations in the proportions the simulator counted during the drain (rounded per
+ * onboarding), each sequence for the next hire. `connections` callers at once, bounded in count
+ * and time. Run with no worker against the simulator, so it has the machine to itself, as the
+ * bound the drain is compared with.
+ */
+export async function measureSimCapacity(sim: SimProcess, hires: number, counts: Record<string, number>, connections: number, maxSeconds: number): Promise<LoadRun & { mix: Record<string, number>; unmodelled: string[] }> {
+  const state = await sim.call<{ users: Array<{ id: string; userPrincipalName: string }>; devices: Array<{ id: string; deviceId: string }> }>('GET', '/_sim/state');
+  const userIds = new Map(state.users.map((u) => [u.userPrincipalName, u.id]));
+  const deviceIds = new Map(state.devices.map((d) => [d.deviceId, d.id]));
+  const pool: Hire[] = Array.from({ length: hires }, (_, i) => ({
+    upn: benchUpn(i),
+    userId: userIds.get(benchUpn(i)) ?? '',
+    deviceId: benchDeviceId(i),
+    deviceObjectId: deviceIds.get(benchDeviceId(i)) ?? '',
+  }));
+  const mix: Record<string, number> = {};
+  const unmodelled: string[] = [];
+  const sequence: string[] = [];
+  for (const [op, n] of Object.entries(counts)) {
+    if (op === 'token') continue;
+    const perOnboarding = Math.round(n / hires);
+    if (perOnboarding === 0) continue;
+    if (!requestFor(op, pool[0]!, sim, 0)) {
+      unmodelled.push(op);
+      continue;
+    }
+    mix[op] = perOnboarding;
+    for (let k = 0; k < perOnboarding; k++) sequence.push(op);
+  }
+  const token = await sim.token();
+  let next = 0;
+  const requests = sequence.map((op, k) => ({
+    setupRequest: (req: Record<string, unknown>, context: { hire?: Hire }) => {
+      if (k === 0 || !context.hire) context.hire = pool[next++ % pool.length];
+      const r = requestFor(op, context.hire!, sim, sequence.slice(0, k).filter((x) => x === op).length)!;
+      // autocannon writes content-length into the headers it is given: a fresh object each time.
+      return { ...req, method: r.method, path: r.path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(r.body ? { body: r.body } : {}) };
+    },
+  }));
+  const run = await load({ url: sim.info.url, connections, amount: Math.max(sequence.length * hires, 2000), requests }, maxSeconds);
+  return { ...run, mix, unmodelled };
+}

@@ -1,0 +1,97 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentError, ThrottledError, WaitingError } from '../errors';
+import { classifyGraphFailure } from '../graph/graph-errors';
+import { applyHireEvent } from './apply-hire-event';
+import { decideFailure } from './failure-policy';
+import { StepError } from './follow-ups';
+import { InvalidJobError, checkJobPayload } from './job-payloads';
+import { waitOn } from './record-ops';
+import { created, eventJob, hireFor, seedOnboarding, startHarness, type Harness } from './testing/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => h.sim.control.reset());
+
+const first = { attemptsMade: 0, attempts: 30 };
+const graph = { status: 400, code: 'badRequest', message: 'Converged UserCredentialPolicy does not allow creating or updating this authentication method.', requestId: 'req-42' };
+
+describe('failure policy', () => {
+  it('replication lag is waited on within the window, then fails the step permanently with Graph\'s code, message and request-id', async () => {
+    const ports = h.ports({ settings: { ...h.settings, replicationWindowMs: 60_000 } });
+    const ref = await seedOnboarding(ports, hireFor());
+    const lag = await waitOn(ports, ref, 'tap', 'tap-policy-replication', 'the TAP policy refused the pass', graph).catch((e: WaitingError) => e);
+    const within = await decideFailure(ports, ref, new StepError('tap', lag), first);
+    expect(within.kind).toBe('delay');
+
+    const later = h.ports({ settings: { ...h.settings, replicationWindowMs: 0 } });
+    const over = await decideFailure(later, ref, new StepError('tap', lag), first);
+    expect(over.kind).toBe('fail');
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.status).toBe('failed');
+    expect(r.steps.tap).toMatchObject({ state: 'failed' });
+    const reason = (r.steps.tap as { reason: string }).reason;
+    expect(reason).toContain('code badRequest');
+    expect(reason).toContain('request-id req-42');
+    expect(reason).toContain('Converged UserCredentialPolicy');
+  });
+
+  it('a user not provisioned yet turns into needs_attention after its window, never a failure', async () => {
+    const ports = h.ports({ settings: { ...h.settings, userLookupWindowMs: 0 } });
+    const ref = await seedOnboarding(ports, hireFor());
+    const err = await waitOn(ports, ref, 'user', 'user-not-found', 'not there yet').catch((e: WaitingError) => e);
+    expect((await decideFailure(ports, ref, new StepError('user', err), first)).kind).toBe('delay');
+    expect((await ports.store.get(ref.employeeId))!.status).toBe('needs_attention');
+  });
+
+  it('a permanent Graph error records Graph\'s own message next to ours', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    const err = classifyGraphFailure({ status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', requestId: 'rq-1' }, 'add group member');
+    expect((await decideFailure(ports, ref, new StepError('membership', err), first)).kind).toBe('fail');
+    const reason = ((await ports.store.get(ref.employeeId))!.steps.membership as { reason: string }).reason;
+    expect(reason).toBe('add group member: access denied by Graph (403); code Authorization_RequestDenied; status 403; request-id rq-1; Graph says "Insufficient privileges to complete the operation."');
+  });
+
+  it('a failure of the cancel job is written on the cancelled record as a warning; the status stays cancelled', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    const ref = await seedOnboarding(ports, hire);
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: new Date(Date.now() + 1000).toISOString(), data: { employeeId: hire.employeeId } }));
+    const cancelRef = out.followUps[0]!.data as typeof ref;
+    const err = new PermanentError('remove group member: access denied by Graph (403)', { status: 403, message: 'denied' });
+    expect((await decideFailure(ports, cancelRef, new StepError('membership', err), first, { allowCancelled: true })).kind).toBe('fail');
+    const r = (await ports.store.get(hire.employeeId))!;
+    expect(r.status).toBe('cancelled');
+    expect(r.warnings.some((w) => w.startsWith('cancellation incomplete: membership'))).toBe(true);
+    expect((await ports.audit.forEmployee(hire.employeeId)).map((a) => a.action)).toContain('cancel.failed');
+    expect(ref.generation).toBe(1);
+  });
+
+  it('poison (an invalid payload, a bug\'s TypeError) fails at once; a throttle says whether Retry-After was given', async () => {
+    const ports = h.ports();
+    expect((await decideFailure(ports, null, new InvalidJobError('activate', 'x'), first)).kind).toBe('fail');
+    expect((await decideFailure(ports, null, new TypeError('cannot read x of undefined'), first)).kind).toBe('fail');
+    expect((await decideFailure(ports, null, new Error('Connection is closed.'), first)).kind).toBe('retry');
+    const given = classifyGraphFailure({ status: 429, message: 'slow down', retryAfter: '3' }, 'x') as ThrottledError;
+    const guessed = classifyGraphFailure({ status: 429, message: 'slow down' }, 'x') as ThrottledError;
+    expect(await decideFailure(ports, null, given, first)).toMatchObject({ kind: 'rate-limit', delayMs: 3000, retryAfterKnown: true });
+    expect(await decideFailure(ports, null, guessed, first)).toMatchObject({ kind: 'rate-limit', retryAfterKnown: false });
+  });
+});
+
+describe('job payloads', () => {
+  it('accepts what the workflow adds and refuses anything else with the first problem named', () => {
+    const ok = created(hireFor());
+    expect(checkJobPayload('apply-hire-event', ok)).toBe('apply-hire-event');
+    expect(checkJobPayload('activate', { employeeId: 'E-1', onboardingId: 'o1', generation: 2 })).toBe('activate');
+    expect(() => checkJobPayload('activate', { employeeId: 'E-1', generation: 'two' })).toThrow(/invalid payload: .*onboardingId|generation/);
+    expect(() => checkJobPayload('nonsense', {})).toThrow('unknown job name');
+    expect(() => checkJobPayload('apply-hire-event', { ...ok, event: { ...ok.event, data: { ...ok.event.data, startDate: '2026-02-30' } } })).toThrow('not a real date');
+    expect(() => checkJobPayload('apply-hire-event', { ...ok, event: { ...ok.event, data: { ...ok.event.data, timeZone: 'Mars/Base' } } })).toThrow('time zone');
+  });
+});

@@ -1,0 +1,56 @@
+import { ThrottledError, isWorkflowError } from '../../errors';
+import type { OnboardingRecord } from '../../domain/onboarding';
+import type { OnboardingRef, WorkflowPorts } from '../ports';
+import { addWarning, auditFor, loadCurrent, removeWarningsStartingWith, updateCurrent } from '../record-ops';
+
+export const SYNC_WARNING_PREFIX = 'Intune sync of device';
+
+/**
+ * After step 3 put the device in the Web Sign-in group (issue 9 "Device sync"): ask Intune to
+ * sync it, so the "Enable Web Sign In" profile arrives before the first day rather than at the
+ * next check-in (up to 8 hours). The device is found by its Entra registration id
+ * (`azureADDeviceId`). A nudge, not a requirement: a device not enrolled yet, or a refused
+ * sync, is a warning and is tried again by the next run of the steps; only throttling delays
+ * the job. Synced once per device.
+ */
+export async function syncDevice(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
+  const r = await loadCurrent(ports, ref);
+  const deviceId = r.hire.deviceId;
+  if (r.steps.device.state !== 'done' || !deviceId) return;
+  if (r.deviceSync?.outcome === 'synced' && r.deviceSync.deviceId === deviceId) return;
+
+  try {
+    const managed = await ports.graph.findManagedDevice(deviceId);
+    const res = managed ? await ports.graph.syncManagedDevice(managed.id) : null;
+    if (!managed || res?.outcome === 'not-found') {
+      return await note(ports, ref, r, { deviceId, outcome: 'not-enrolled' }, `${SYNC_WARNING_PREFIX} ${deviceId} skipped: it is not enrolled in Intune yet, so the Web Sign-in profile arrives when it enrols`);
+    }
+    await note(ports, ref, r, { deviceId, outcome: 'synced', managedDeviceId: managed.id }, null, res?.requestId);
+  } catch (err) {
+    if (err instanceof ThrottledError) throw err;
+    const reason = isWorkflowError(err) ? err.reason : err instanceof Error ? err.message : String(err);
+    await note(ports, ref, r, { deviceId, outcome: 'failed' }, `${SYNC_WARNING_PREFIX} ${deviceId} failed (${reason}); the Web Sign-in profile arrives at its next check-in`, isWorkflowError(err) ? err.graph?.requestId : undefined);
+  }
+}
+
+async function note(
+  ports: WorkflowPorts,
+  ref: OnboardingRef,
+  before: OnboardingRecord,
+  sync: { deviceId: string; outcome: 'synced' | 'not-enrolled' | 'failed'; managedDeviceId?: string },
+  warning: string | null,
+  graphRequestId?: string,
+): Promise<void> {
+  const at = ports.clock.now().toISOString();
+  await updateCurrent(ports, ref, (x) => {
+    x.deviceSync = { ...sync, at };
+    removeWarningsStartingWith(x, SYNC_WARNING_PREFIX);
+    if (warning) addWarning(x, warning);
+  });
+  // One audit entry per change of outcome, not one per re-run of the steps.
+  if (before.deviceSync?.outcome === sync.outcome && before.deviceSync.deviceId === sync.deviceId) return;
+  await auditFor(ports, ref, sync.outcome === 'synced' ? 'device.synced' : 'device.sync-skipped', sync.outcome === 'synced' ? 'success' : sync.outcome === 'failed' ? 'failure' : 'skipped', {
+    detail: warning ?? `Intune asked to sync managed device ${sync.managedDeviceId} (device ${sync.deviceId})`,
+    ...(graphRequestId ? { graphRequestId } : {}),
+  });
+}

@@ -1,0 +1,86 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port';
+import { waitUntil } from './poll';
+
+/**
+ * The chaos suite's own redis-server: a free loopback port and a data dir of its own, so it
+ * can be stopped and started again without touching anyone else's Redis. Configured the way
+ * hirepass needs Redis in production (README "Reliability"): AOF with fsync every second,
+ * no RDB snapshots, and noeviction (an evicted job or record would be a lost hire).
+ */
+export class OwnRedis {
+  readonly url: string;
+  #child: ChildProcess | null = null;
+  #exited: Promise<number | null> | null = null;
+  restarts = 0;
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    readonly bin: string,
+  ) {
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  static async start(dir: string): Promise<OwnRedis> {
+    const bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+    if (!bin) throw new Error('redis-server is not on the PATH: the chaos suite starts (and restarts) its own');
+    mkdirSync(dir, { recursive: true });
+    const redis = new OwnRedis(await freePort(), dir, bin);
+    await redis.#launch();
+    return redis;
+  }
+
+  async #launch(): Promise<void> {
+    const args = [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
+      '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+      '--maxmemory-policy', 'noeviction', '--logfile', 'redis.log', '--daemonize', 'no',
+    ];
+    const child = spawn(this.bin, args, { stdio: 'ignore' });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitUntil(`redis-server on port ${this.port}`, () => this.answers(), { timeoutMs: 15_000, intervalMs: 50 });
+  }
+
+  async answers(): Promise<boolean> {
+    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      // LOADING (AOF replay after a restart) is an error reply: not ready yet.
+      return (await client.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /**
+   * SIGTERM: Redis fsyncs the AOF and exits, the way an orderly restart (a deploy, a host
+   * reboot) does. SHUTDOWN NOSAVE or SIGKILL would test something else: up to a second of
+   * writes lost, which `appendfsync always` would be needed to rule out.
+   */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await this.#exited;
+    this.#child = null;
+  }
+
+  /** Stops, lets `whileDown` run (e.g. webhooks that must get 503), then starts again on the same port and dir. */
+  async restart(whileDown: () => Promise<void> = async () => {}): Promise<void> {
+    await this.stop();
+    await whileDown();
+    await this.#launch();
+    this.restarts++;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+  }
+}
