@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     WEB_SIGNIN_DEVICE_GROUP_ID: conn.webSignInDeviceGroupId,
     NOTICE_SENDER_UPN: conn.noticeSenderUpn,
     NODE_EXTRA_CA_CERTS: conn.caCertPath,
+    WORKER_METRICS_PORT: process.env.WORKER_METRICS_PORT ?? '9464',
   });
   await waitFor('the API', async () => {
     try {
@@ -184,7 +185,8 @@ function banner(apiUrl: string, publicBaseUrl: string, conn: Connection, s: { op
    Queue dashboard     ${publicBaseUrl}/admin/queues
    Ops token           ${s.opsToken}
    Simulated tenant    ${conn.baseUrl}   (captured mail: ${conn.baseUrl}/_sim/mails)
-   Metrics / API docs  ${apiUrl}/metrics   ${apiUrl}/docs
+   Metrics             ${apiUrl}/metrics   (worker: http://127.0.0.1:${process.env.WORKER_METRICS_PORT ?? '9464'}/metrics)
+   API docs (OpenAPI)  ${apiUrl}/docs
 
  Post a signed sample hire (activation about a minute away; the signature is
  valid for 5 minutes, after that use \`npm run demo:hire\`):

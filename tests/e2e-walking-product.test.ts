@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers/stack';
 import { waitFor } from './helpers/wait-for';
 import { dumpRedis } from './helpers/redis-dump';
+import { unescapeHtml } from './helpers/html';
 
 /**
  * Issue 3's walk: a signed webhook → the real API → Redis → the real worker → the simulated
@@ -77,7 +78,7 @@ describe('the walking product', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('jane.doe@contoso.com');
-    expect(html).not.toContain(issued.passcode);
+    expect(unescapeHtml(html)).not.toContain(issued.passcode);
     expect((await fetch(`${stack.apiUrl}/reveal/${token}`)).status).toBe(200);
 
     // POST with the form's nonce and its cookie reveals the passcode once.
@@ -92,16 +93,18 @@ describe('the walking product', () => {
       });
     const revealed = await post();
     expect(revealed.status).toBe(200);
-    expect(await revealed.text()).toContain(issued.passcode);
+    const shown = /<output class="passcode"[^>]*>([^<]*)<\/output>/.exec(await revealed.text());
+    expect(shown, 'the passcode is shown in its own element').not.toBeNull();
+    expect(unescapeHtml(shown![1]!)).toBe(issued.passcode);
     const second = await post();
     expect(second.status).toBe(410);
-    expect(await second.text()).not.toContain(issued.passcode);
+    expect(unescapeHtml(await second.text())).not.toContain(issued.passcode);
 
     const after = (await (await stack.ops(`/api/onboardings/${employeeId}`)).json()) as { status: string };
     expect(after.status).toBe('revealed');
 
     // The passcode appears nowhere else.
-    expect(mail.content).not.toContain(issued.passcode);
+    expect(unescapeHtml(mail.content)).not.toContain(issued.passcode);
     expect(mail.subject).not.toContain(issued.passcode);
     expect(stack.logs.lines.length).toBeGreaterThan(10);
     expect(stack.logs.text()).not.toContain(issued.passcode);

@@ -89,7 +89,7 @@ async function drive(stack: ChaosStack, opts: ChaosOptions, log: (l: string) => 
     }),
   );
   await inPool(early.slice(opts.concurrentDuplicates), 16, (h) => hr.deliver(eventOf.get(h.employeeId)!.id, eventOf.get(h.employeeId)!.body));
-  log(`${early.length} hires accepted (${dueNow} due at once, the rest at ${[...new Set(hires.map((h) => h.activationAt.toISOString().slice(11, 16)))].join(', ')} UTC)`);
+  log(`${early.length} hires accepted; activation instants ${[...new Set(hires.map((h) => h.activationAt.toISOString().slice(11, 16)))].join(', ')} UTC, ${dueNow} of ${hires.length} due at once`);
 
   let settled = false;
   let kills = 0;
