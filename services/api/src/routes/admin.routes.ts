@@ -7,6 +7,7 @@ import { requestOpsAction } from '../ops/ops-actions';
 import { ProblemError } from '../problem';
 import { confirmActionPage, onboardingDetailPage } from '../views/admin-onboarding.views';
 import { onboardingListPage } from '../views/admin.views';
+import { readinessBanner } from './doctor.routes';
 import { EMPLOYEE_ID_PARAM, OnboardingStatusSchema } from './schemas';
 import { notFound } from './onboardings.routes';
 
@@ -53,7 +54,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext 
   const list = async (request: FastifyRequest<{ Querystring: { status?: OnboardingStatus } }>, reply: FastifyReply) => {
     const { status } = request.query;
     const [page, counts] = await Promise.all([ctx.onboardings.list({ status, limit: LIST_LIMIT }), ctx.onboardings.countByStatus()]);
-    return sendHtml(reply, onboardingListPage({ records: page.items, counts, status, truncated: page.nextCursor !== null, now: ctx.clock.now() }));
+    const banners = await readinessBanner(ctx).catch(() => []);
+      return sendHtml(reply, onboardingListPage({ banners, records: page.items, counts, status, truncated: page.nextCursor !== null, now: ctx.clock.now() }));
   };
   app.get('/admin', { schema: listSchema }, list);
   app.get('/admin/', { schema: listSchema }, list);
@@ -65,7 +67,8 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext 
       const { employeeId } = request.params;
       const [record, audit] = await Promise.all([ctx.onboardings.get(employeeId), ctx.audit.forEmployee(employeeId)]);
       if (!record) throw notFound(employeeId);
-      return sendHtml(reply, onboardingDetailPage(record, audit, request.query.done, ctx.clock.now()));
+      const banners = await readinessBanner(ctx).catch(() => []);
+      return sendHtml(reply, onboardingDetailPage(record, audit, request.query.done, ctx.clock.now(), banners));
     },
   );
 

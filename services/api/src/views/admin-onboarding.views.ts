@@ -1,6 +1,6 @@
-import { STEP_NAMES, type AuditEntry, type OnboardingRecord } from '@hirepass/core';
+import { STEP_NAMES, type AuditEntry, type IssuanceBanner, type OnboardingRecord } from '@hirepass/core';
 import { html, type SafeHtml } from './html';
-import { ATTENTION_STATUSES, opsHeader, statusBadge, stepChip } from './admin.views';
+import { ATTENTION_STATUSES, issuanceBannersHtml, opsHeader, statusBadge, stepChip } from './admin.views';
 import { formatUtc, inZone, page, relative } from './layout';
 
 /**
@@ -52,7 +52,13 @@ function device(r: OnboardingRecord): SafeHtml {
   return html`<code>${r.hire.deviceId}</code>${facts ? html` <span class="muted">${facts}</span>` : ''}<br>${verdict}`;
 }
 
-export function onboardingDetailPage(r: OnboardingRecord, audit: AuditEntry[], flash: string | undefined, now: Date): string {
+export function onboardingDetailPage(
+  r: OnboardingRecord,
+  audit: AuditEntry[],
+  flash: string | undefined,
+  now: Date,
+  banners: readonly IssuanceBanner[] = [],
+): string {
   const zone = r.hire.timeZone;
   const f = flash ? FLASH[flash] : undefined;
   const steps = STEP_NAMES.map((n) => {
@@ -74,7 +80,7 @@ export function onboardingDetailPage(r: OnboardingRecord, audit: AuditEntry[], f
     title: `hirepass · ${r.employeeId}`,
     header: opsHeader('onboardings'),
     wide: true,
-    body: html`<p class="crumbs"><a href="/admin/">Onboardings</a> › ${r.employeeId}</p>
+    body: html`${issuanceBannersHtml(banners)}<p class="crumbs"><a href="/admin/">Onboardings</a> › ${r.employeeId}</p>
 ${f ? html`<p class="notice ${f.tone}" role="status">${f.text}</p>` : ''}
 <div class="page-head"><h1>${r.entra.displayName ?? r.hire.userPrincipalName} ${statusBadge(r.status)}</h1>
 <p class="muted"><code>${r.hire.userPrincipalName}</code> · employee ${r.employeeId} · updated ${relative(r.updatedAt, now)}</p></div>

@@ -1,4 +1,4 @@
-import { STEP_NAMES, type OnboardingRecord, type OnboardingStatus, type StepRecord } from '@hirepass/core';
+import { STEP_NAMES, type IssuanceBanner, type OnboardingRecord, type OnboardingStatus, type StepRecord } from '@hirepass/core';
 import { html, type SafeHtml } from './html';
 import { inZone, page, relative } from './layout';
 
@@ -36,7 +36,15 @@ export function stepChip(name: string, s: StepRecord): SafeHtml {
   return html`<span class="chip ${s.state} ${waiting}" title="${name}: ${s.state}${why}">${STEP_MARK[s.state]} ${name}</span>`;
 }
 
+/** Tenant-wide holds on TAP issuance (brake, pause, tenant not ready, dry run), most severe first. */
+export function issuanceBannersHtml(banners: readonly IssuanceBanner[]): SafeHtml | string {
+  if (banners.length === 0) return '';
+  const tone = { error: 'bad', warning: 'warn', info: '' } as const;
+  return html`${banners.map((b) => html`<p class="notice ${tone[b.level]}" role="status"><strong>${b.title}.</strong> ${b.text}</p>`)}`;
+}
+
 export function onboardingListPage(opts: {
+  banners?: readonly IssuanceBanner[];
   records: OnboardingRecord[];
   counts: Record<string, number>;
   status?: OnboardingStatus;
@@ -66,7 +74,7 @@ export function onboardingListPage(opts: {
     title: 'hirepass · onboardings',
     header: opsHeader('onboardings'),
     wide: true,
-    body: html`<div class="page-head"><h1>Onboardings</h1><p class="muted">${total} in total · as of ${now.toISOString().slice(11, 16)} UTC</p></div>
+    body: html`${issuanceBannersHtml(opts.banners ?? [])}<div class="page-head"><h1>Onboardings</h1><p class="muted">${total} in total · as of ${now.toISOString().slice(11, 16)} UTC</p></div>
 ${attention > 0 ? html`<p class="notice bad"><strong>${attention} onboarding${attention > 1 ? 's need' : ' needs'} a person</strong> (${counts.needs_attention ?? 0} needs attention, ${counts.failed ?? 0} failed). They are listed first; open one to see why and to retry.</p>` : ''}
 <nav class="filters" aria-label="Filter by status">${filters}</nav>
 <h2 class="list-title">${heading}</h2>
