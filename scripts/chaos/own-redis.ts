@@ -61,20 +61,21 @@ export class OwnRedis {
 
   /**
    * SIGTERM: Redis fsyncs the AOF and exits, the way an orderly restart (a deploy, a host
-   * reboot) does. SHUTDOWN NOSAVE or SIGKILL would test something else: up to a second of
-   * writes lost, which `appendfsync always` would be needed to rule out.
+   * reboot) does. SIGKILL: the process dies at once; with AOF, Redis has already written every
+   * acknowledged command to the file (it writes the AOF before it replies), so only an OS
+   * crash could lose the last second that `everysec` had not yet fsynced.
    */
-  async stop(): Promise<void> {
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGTERM');
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
     await this.#exited;
     this.#child = null;
   }
 
   /** Stops, lets `whileDown` run (e.g. webhooks that must get 503), then starts again on the same port and dir. */
-  async restart(whileDown: () => Promise<void> = async () => {}): Promise<void> {
-    await this.stop();
+  async restart(whileDown: () => Promise<void> = async () => {}, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    await this.stop(signal);
     await whileDown();
     await this.#launch();
     this.restarts++;
