@@ -36,15 +36,16 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = [
     why: 'find the hire’s device and check it is Entra joined and runs a Web Sign-in capable Windows build',
   },
   {
-    permission: 'UserAuthenticationMethod.ReadWrite.All',
-    acceptedInstead: ['UserAuthMethod-TAP.ReadWrite.All'],
+    // The narrower permission first: the broader one could change every method of every user.
+    permission: 'UserAuthMethod-TAP.ReadWrite.All',
+    acceptedInstead: ['UserAuthenticationMethod.ReadWrite.All'],
     usedBy: ['worker'],
     calls: ['POST/GET/DELETE /users/{id}/authentication/temporaryAccessPassMethods'],
     why: 'issue the Temporary Access Pass, replace an older one, delete it on cancel',
   },
   {
-    permission: 'Policy.Read.All',
-    acceptedInstead: ['Policy.Read.AuthenticationMethod', 'Policy.ReadWrite.AuthenticationMethod'],
+    permission: 'Policy.Read.AuthenticationMethod',
+    acceptedInstead: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod'],
     usedBy: ['worker', 'doctor'],
     calls: ['GET /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass'],
     why: 'read the TAP policy: enabled, targets, lifetime bounds, one-time setting',
@@ -57,8 +58,10 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = [
     why: 'mail the manager the one-time reveal link (limit it to the sender mailbox with an Exchange application access policy)',
   },
   {
-    permission: 'DeviceManagementConfiguration.ReadWrite.All',
-    acceptedInstead: [],
+    // Read is all the worker's start-up check and doctor need; only the one-off bootstrap
+    // (run by an admin) needs ReadWrite.All, and says so when it is refused.
+    permission: 'DeviceManagementConfiguration.Read.All',
+    acceptedInstead: ['DeviceManagementConfiguration.ReadWrite.All'],
     usedBy: ['doctor', 'bootstrap'],
     calls: ['GET /beta/deviceManagement/configurationPolicies[/{id}/settings|/assignments]', 'POST /beta/deviceManagement/configurationPolicies', 'POST /beta/deviceManagement/configurationPolicies/{id}/assign'],
     why: 'doctor reads the "Enable Web Sign In" policy and its assignment (DeviceManagementConfiguration.Read.All would do for doctor alone); bootstrap creates and assigns it',

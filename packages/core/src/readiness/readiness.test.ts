@@ -21,7 +21,7 @@ describe('token roles and required permissions', () => {
   it('accepts a higher-privileged alternative, case-insensitively', () => {
     const all = REQUIRED_PERMISSIONS.map((p) => p.permission);
     expect(missingPermissions(all)).toEqual([]);
-    const swapped = all.filter((p) => p !== 'User.Read.All' && p !== 'UserAuthenticationMethod.ReadWrite.All').concat('directory.read.all', 'UserAuthMethod-TAP.ReadWrite.All');
+    const swapped = all.filter((p) => p !== 'User.Read.All' && p !== 'UserAuthMethod-TAP.ReadWrite.All').concat('directory.read.all', 'UserAuthenticationMethod.ReadWrite.All');
     expect(missingPermissions(swapped)).toEqual([]);
     expect(missingPermissions(all.filter((p) => p !== 'Mail.Send')).map((p) => p.permission)).toEqual(['Mail.Send']);
   });

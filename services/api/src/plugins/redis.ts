@@ -17,7 +17,10 @@ export function createApiRedis(url: string): Redis {
 }
 
 export function redisIsReady(redis: Redis): boolean {
-  return redis.status === 'ready';
+  // The status turns from 'ready' an event-loop turn after the socket drops; a command sent in
+  // between fails with "Stream isn't writeable", and that is Redis down too (503, not 500).
+  const stream = redis.stream as { writable?: boolean } | undefined;
+  return redis.status === 'ready' && stream?.writable !== false;
 }
 
 /**
