@@ -5,7 +5,8 @@ const parent = new Map();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map();
 const dt = p.timeDeltas; let total = 0;
-for (let i = 0; i < p.samples.length; i++) { const d = dt[i] ?? 0; total += d; self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + d); }
+const totalDur = dt.reduce((a, b) => a + b, 0); const skip = process.env.LAST_MS ? totalDur - Number(process.env.LAST_MS) * 1000 : Number(process.env.SKIP_MS ?? 0) * 1000; const until = Number(process.env.UNTIL_MS ?? 1e12) * 1000; let clock = 0;
+for (let i = 0; i < p.samples.length; i++) { const d = dt[i] ?? 0; clock += d; if (clock < skip || clock > until) continue; total += d; self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + d); }
 const key = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/.*node_modules\//, 'nm/').replace(/.*\/work\/main\//, '')}:${n.callFrame.lineNumber}`;
 const selfBy = new Map(); const pkgSelf = new Map(); const incl = new Map();
 for (const [id, t] of self) {

@@ -15,10 +15,10 @@ const redis = newRedis();
 const port = await freePort();
 const profDir = process.env.PROF_DIR ?? '/tmp/h-prof';
 const nodeArgs = process.env.NO_PROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
-const api = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'services', 'api', 'src', 'main.ts')], {
+const api = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', process.env.EXP ? path.join(REPO_ROOT, '.tmp-h', 'api-exp.ts') : path.join(REPO_ROOT, 'services', 'api', 'src', 'main.ts')], {
   cwd: REPO_ROOT,
   env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: prefix, PORT: String(port), HR_WEBHOOK_SECRETS: secret,
-    OPS_TOKEN: randomBytes(24).toString('base64url'), PASSCODE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'), HR_WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    OPS_TOKEN: randomBytes(24).toString('base64url'), PASSCODE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'), HR_WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', EXP_AUTOPIPE: process.env.EXP_AUTOPIPE ?? '' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const url = `http://127.0.0.1:${port}`;
@@ -30,9 +30,18 @@ const reqs = Array.from({ length: 20000 }, (_, k) => {
   const id = `msg_p_${k}_${randomBytes(6).toString('hex')}`;
   return { body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': wh.sign(id, now, body) } };
 });
+import { readFileSync } from 'node:fs';
+const cpu = () => { const f = readFileSync(`/proc/${api.pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+const rcpu = async () => { const info = await redis.info('cpu'); return [...info.matchAll(/used_cpu_(?:user|sys):([0-9.]+)/g)].reduce((a, m) => a + Number(m[1]) * 1000, 0); };
+const c0 = cpu(); const r0 = await rcpu();
+import { spawn as spawn2 } from 'node:child_process';
+const tracer = process.env.STRACE ? spawn2('strace', ['-f', '-c', '-o', process.env.STRACE, '-p', String(api.pid)], { stdio: 'ignore' }) : null;
+if (tracer) await new Promise((r) => setTimeout(r, 1000));
 let next = 0;
 const run = await load({ url, connections: 10, amount: reqs.length, requests: [{ setupRequest: (req: Record<string, unknown>) => { const r = reqs[next++]!; return { ...req, method: 'POST', path: '/webhooks/hr', headers: r.headers, body: r.body }; } }] }, Number(process.env.SECS ?? 8));
-console.log(JSON.stringify(run));
+const c1 = cpu(); const r1 = await rcpu();
+if (tracer) { tracer.kill('SIGINT'); await new Promise((r) => tracer.once('exit', r)); }
+console.log(JSON.stringify({ rps: run.requestsPerSecond, p50: run.latencyMs.p50, p99: run.latencyMs.p99, n: run.requests, statuses: run.statuses, apiCpuUsPerReq: Math.round((c1 - c0) * 1000 / run.requests), redisCpuUsPerReq: Math.round((r1 - r0) * 1000 / run.requests) }));
 await stopChild(api, 10_000);
 await deletePrefix(redis, prefix);
 redis.disconnect();
