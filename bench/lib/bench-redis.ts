@@ -25,8 +25,15 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
 }
 
 export async function liveWorkers(redis: Redis, prefix: string): Promise<number> {
-  const [, keys] = await redis.scan('0', 'MATCH', redisKeys(prefix).workerHeartbeatPattern, 'COUNT', 1000);
-  return keys.length;
+  // The whole keyspace: one SCAN call covers only COUNT slots, and a shared Redis holds many keys.
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', redisKeys(prefix).workerHeartbeatPattern, 'COUNT', 10_000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
 }
 
 /** The records of the given employees (MGET in batches). */

@@ -25,6 +25,8 @@ export interface ChaosOptions {
   retryAfterSeconds: number;
   settleTimeoutMs: number;
   log?: (line: string) => void;
+  /** Default 'aof'; 'none' shows what the invariants catch when Redis keeps nothing. */
+  redisPersistence?: 'aof' | 'none';
   /** Keep the run's directory (logs, AOF) even when every invariant held. */
   keepRunDir?: boolean;
 }
@@ -44,7 +46,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const out = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const log = (l: string) => out(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${l}`);
   const runDir = mkdtempSync(path.join(tmpdir(), 'hirepass-chaos-'));
-  const stack = new ChaosStack({ runDir, workers: opts.workers, lockSeconds: opts.lockSeconds, replicationLagMs: 1_000, log });
+  const stack = new ChaosStack({ runDir, workers: opts.workers, lockSeconds: opts.lockSeconds, replicationLagMs: 1_000, redisPersistence: opts.redisPersistence, log });
   let result: ChaosResult | undefined;
   try {
     await stack.start();
@@ -93,6 +95,7 @@ async function drive(stack: ChaosStack, opts: ChaosOptions, log: (l: string) => 
 
   let settled = false;
   let kills = 0;
+  let killerFailed = false;
   const tapCreates = async () => (await stack.simControl.counts())['tap.create'] ?? 0;
   const killer = (async () => {
     if (opts.kills.mode === 'once') {
@@ -108,7 +111,11 @@ async function drive(stack: ChaosStack, opts: ChaosOptions, log: (l: string) => 
       while (!settled && Date.now() < until) await pause(100);
       if (!settled) await killRandom();
     }
-  })();
+  })().catch((err: unknown) => {
+    // A broken killer is a broken harness: reported, and the run's invariants still checked.
+    log(`the worker killer stopped: ${err instanceof Error ? err.message : String(err)}`);
+    killerFailed = true;
+  });
   /** Kills a random worker that is up, as long as another one stays up to make progress. */
   async function killRandom(aimed: ServiceProcess | null = null): Promise<void> {
     const up = stack.readyWorkers();
@@ -157,7 +164,9 @@ async function drive(stack: ChaosStack, opts: ChaosOptions, log: (l: string) => 
   const injected = await injectedFaults(stack.simControl);
   await stack.simControl.clearFaults();
 
-  return checkInvariants({ stack, hires, deliveries: hr.deliveries, concurrentGroups, workerKills: kills, secondsToSettle, injected });
+  const verdict = await checkInvariants({ stack, hires, deliveries: hr.deliveries, concurrentGroups, workerKills: kills, secondsToSettle, injected });
+  if (killerFailed) verdict.violations.push('the worker killer failed (see the log): the run did not get the chaos it was meant to');
+  return verdict;
 }
 
 async function inPool<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {

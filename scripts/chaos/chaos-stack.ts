@@ -18,6 +18,8 @@ export interface StackOptions {
   lockSeconds: number;
   /** The simulator's replication lag (policy refusal right after a group add). */
   replicationLagMs: number;
+  /** 'none' only to show that the suite catches what a Redis without AOF loses. */
+  redisPersistence?: 'aof' | 'none';
   log: (line: string) => void;
 }
 
@@ -47,8 +49,8 @@ export class ChaosStack {
 
   async start(): Promise<void> {
     const { runDir } = this.opts;
-    this.redis = await OwnRedis.start(path.join(runDir, 'redis'));
-    this.opts.log(`redis-server on ${this.redis.url} (AOF everysec, dir ${this.redis.dir})`);
+    this.redis = await OwnRedis.start(path.join(runDir, 'redis'), this.opts.redisPersistence);
+    this.opts.log(`redis-server on ${this.redis.url} (${this.redis.persistence === 'aof' ? 'AOF everysec' : 'NO persistence'}, dir ${this.redis.dir})`);
 
     // The simulator and the API do not need each other: started side by side.
     const simDir = path.join(runDir, 'graph-sim');

@@ -20,15 +20,17 @@ export class OwnRedis {
     readonly port: number,
     readonly dir: string,
     readonly bin: string,
+    readonly persistence: 'aof' | 'none',
   ) {
     this.url = `redis://127.0.0.1:${port}`;
   }
 
-  static async start(dir: string): Promise<OwnRedis> {
+  /** `persistence: 'none'` is the misconfiguration the suite must catch (nothing survives a restart). */
+  static async start(dir: string, persistence: 'aof' | 'none' = 'aof'): Promise<OwnRedis> {
     const bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
     if (!bin) throw new Error('redis-server is not on the PATH: the chaos suite starts (and restarts) its own');
     mkdirSync(dir, { recursive: true });
-    const redis = new OwnRedis(await freePort(), dir, bin);
+    const redis = new OwnRedis(await freePort(), dir, bin, persistence);
     await redis.#launch();
     return redis;
   }
@@ -36,7 +38,7 @@ export class OwnRedis {
   async #launch(): Promise<void> {
     const args = [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
-      '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+      '--appendonly', this.persistence === 'aof' ? 'yes' : 'no', '--appendfsync', 'everysec', '--save', '',
       '--maxmemory-policy', 'noeviction', '--logfile', 'redis.log', '--daemonize', 'no',
     ];
     const child = spawn(this.bin, args, { stdio: 'ignore' });

@@ -3,6 +3,8 @@
  * worker processes (CHAOS_WORKERS) while a random worker is SIGKILLed every few seconds, the
  * simulated tenant injects 10% 429, 5% 503 and 2% commit-then-fail, and the suite's own Redis
  * restarts once. Prints the counts and exits non-zero on any violated invariant.
+ * CHAOS_HIRES, CHAOS_WORKERS, CHAOS_SETTLE_SECONDS (300), CHAOS_KEEP=1 (keep logs and AOF),
+ * CHAOS_REDIS_AOF=0 (Redis without persistence: the run must then report lost hires).
  */
 import { runChaos } from './chaos-run';
 
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
     retryAfterSeconds: 0.5,
     settleTimeoutMs: intEnv('CHAOS_SETTLE_SECONDS', 300) * 1000,
     keepRunDir: process.env.CHAOS_KEEP === '1',
+    // CHAOS_REDIS_AOF=0: a Redis without persistence, to see the suite catch the loss.
+    redisPersistence: process.env.CHAOS_REDIS_AOF === '0' ? 'none' : 'aof',
   });
   process.stdout.write(`\nchaos run (${Math.round((Date.now() - started) / 1000)} s):\n`);
   for (const [k, v] of Object.entries(result.counts)) process.stdout.write(`  ${k.padEnd(24)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);

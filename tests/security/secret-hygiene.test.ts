@@ -89,7 +89,8 @@ describe('secret hygiene across a day of onboardings', () => {
       expect(issued).toHaveLength(1);
       expect(contains(scenario.revealAnswers.get(h.employeeId)!, issued[0]!)).toBe(true);
     }
-    expect(stack.logs.lines.length).toBeGreaterThan(200);
+    // Non-trivial: about 170 lines since issue 8 cut the Graph calls (each logs a line) by a third.
+    expect(stack.logs.lines.length).toBeGreaterThan(120);
     // Everything logs at trace; the most talkative lines (Graph calls, follow-ups) are debug.
     expect([stack.apiConfig.logLevel, stack.workerConfig.logLevel]).toEqual(['trace', 'trace']);
     expect(stack.logs.text()).toMatch(/"level":20/);

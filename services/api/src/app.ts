@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import { PasscodeCipher, systemClock, type ApiConfig, type Clock } from '@hirepass/core';
 import { createStores, type ApiContext } from './context';
-import { createLogger } from './logging';
+import { OneLinePerRequest, createLogger } from './logging';
 import { ProblemError } from './problem';
 import { registerAssets } from './plugins/assets';
 import { registerDocs, registerDocsRoute } from './plugins/docs';
@@ -41,7 +41,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const redis = deps.redis ?? createApiRedis(config.redisUrl);
   watchRedis(redis, logger);
 
-  const app = Fastify({ loggerInstance: logger, trustProxy: false, return503OnClosing: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger, trustProxy: false, return503OnClosing: true, logController: new OneLinePerRequest() }) as unknown as FastifyInstance;
   const queues = createQueues(redis, config.queuePrefix, app.log);
   const ctx: ApiContext = {
     config,

@@ -19,9 +19,9 @@ export async function applyFollowUps(onboarding: Queue, outcome: JobOutcome, log
     if (f.replace) {
       const existing = await onboarding.getJob(f.jobId);
       const state = existing ? await existing.getState() : null;
-      if (existing && (state === 'completed' || state === 'failed' || state === 'delayed' || state === 'waiting')) await existing.remove();
+      if (existing && (state === 'completed' || state === 'failed' || state === 'delayed' || state === 'waiting' || state === 'prioritized')) await existing.remove();
     }
-    await onboarding.add(f.name, f.data, jobOptions(f.jobId, f.delayMs));
+    await onboarding.add(f.name, f.data, jobOptions(f.jobId, f.delayMs, f.name));
     log.debug({ followUp: f.name, followUpJobId: f.jobId, delayMs: f.delayMs }, 'follow-up job added');
   }
 }

@@ -67,10 +67,18 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   );
   const metrics = new WorkerMetrics();
   const jobContext = new AsyncLocalStorage<pino.Logger>();
+  // Only the debug lines of Graph calls need the job's logger. An AsyncLocalStorage in use
+  // makes Node track every promise (async hooks), which a busy worker pays for on each await:
+  // entered only when those lines are written at all.
+  const graphCallsLogged = log.isLevelEnabled('debug');
+  const inJobContext = <T>(jobLog: pino.Logger, fn: () => Promise<T>): Promise<T> => (graphCallsLogged ? jobContext.run(jobLog, fn) : fn());
   // First, so a port already in use stops the start before anything else is opened.
   const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port) : null;
   const ownRedis = !deps.redis;
-  const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  // Auto-pipelining: the commands that concurrent jobs issue in the same tick go out in one
+  // write (ordered as issued), instead of one socket write each, the largest cost in a busy
+  // worker's profile (bench/README.md). BullMQ keeps its own connection.
+  const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   bullConnection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (BullMQ)'));
 
@@ -148,7 +156,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       const employeeId = job.data?.event?.data?.employeeId;
       const jobLog = jobLogger(job, employeeId);
       const ports = portsFor(jobLog);
-      return jobContext.run(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
+      return inJobContext(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
         try {
           const outcome = await processEventJob(ports, job.name, job.data);
           await applyFollowUps(onboardingQueue, outcome, jobLog);
@@ -170,7 +178,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       const employeeId = job.data?.employeeId;
       const jobLog = jobLogger(job, employeeId);
       const ports = portsFor(jobLog);
-      return jobContext.run(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
+      return inJobContext(jobLog, () => exclusive(job, token, employeeId, jobLog, async () => {
         try {
           const outcome = await processOnboardingJob(ports, job.name, job.data);
           await applyFollowUps(onboardingQueue, outcome, jobLog);

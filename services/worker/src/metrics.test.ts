@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { pendingSteps, type OnboardingRecord } from '@hirepass/core';
-import { ObservedOnboardingStore, WorkerMetrics, serveMetrics } from './metrics';
+import { ObservedOnboardingStore, WorkerMetrics, serveMetrics, type RecordSnapshot } from './metrics';
 
 const activationAt = '2026-12-01T13:00:00.000Z';
 
@@ -87,15 +87,15 @@ describe('ObservedOnboardingStore and the metrics endpoint', () => {
     redis.disconnect();
   });
 
-  it('reports each write that lands, with the record before it, and none that was declined', async () => {
-    const seen: [OnboardingRecord, OnboardingRecord][] = [];
+  it('reports each write that lands, with what it compares of the record before it, and none that was declined', async () => {
+    const seen: [RecordSnapshot, OnboardingRecord][] = [];
     const store = new ObservedOnboardingStore(redis, prefix, (a, b) => seen.push([a, b]));
     await store.create(record({ rev: 0 }));
-    await store.update('E-1', (r) => ({ ...r, status: 'notified' }));
+    await store.update('E-1', (r) => ({ ...r, status: 'notified', notice: { state: 'sent', sentAt: '2026-12-01T09:00:05.000Z' } }));
     await store.update('E-1', () => null);
     expect(seen).toHaveLength(1);
-    expect(seen[0]![0].status).toBe('scheduled');
-    expect(seen[0]![1].status).toBe('notified');
+    expect(seen[0]![0]).toMatchObject({ rev: 1, notice: { state: 'pending' } });
+    expect(seen[0]![1]).toMatchObject({ rev: 2, status: 'notified', notice: { state: 'sent' } });
   });
 
   it('serves the registry as Prometheus text on GET /metrics only', async () => {

@@ -106,7 +106,7 @@ export class WorkerMetrics {
   };
 
   /** What an onboarding's change says about TAPs and notices (called with the record before and after a write). */
-  readonly recordChanged = (before: OnboardingRecord, after: OnboardingRecord): void => {
+  readonly recordChanged = (before: RecordSnapshot, after: OnboardingRecord): void => {
     const reissue = after.lastReissue?.generation === after.generation;
     if (after.tap && after.tap.id !== before.tap?.id) {
       this.tapsIssued.inc({ kind: reissue ? 'reissue' : 'activation' });
@@ -165,11 +165,30 @@ function observeLag(h: Histogram, activationAt: string, at: string): void {
  * workflow knowing about them. `mutate` may run several times under contention; only the
  * write that lands is reported.
  */
+/** The parts of a record before a change that recordChanged compares (a full copy cost a clone per write). */
+export type RecordSnapshot = {
+  tap: Pick<NonNullable<OnboardingRecord['tap']>, 'id'> | null;
+  notice: Pick<OnboardingRecord['notice'], 'state'>;
+  steps: { notice: Pick<OnboardingRecord['steps']['notice'], 'state'> };
+  expiry?: Pick<NonNullable<OnboardingRecord['expiry']>, 'tapId'> | null;
+  rev: number;
+};
+
+function snapshot(r: OnboardingRecord): RecordSnapshot {
+  return {
+    tap: r.tap ? { id: r.tap.id } : null,
+    notice: { state: r.notice.state },
+    steps: { notice: { state: r.steps.notice.state } },
+    expiry: r.expiry ? { tapId: r.expiry.tapId } : null,
+    rev: r.rev,
+  };
+}
+
 export class ObservedOnboardingStore extends OnboardingStore {
   constructor(
     redis: Redis,
     prefix: string,
-    private readonly onChange: (before: OnboardingRecord, after: OnboardingRecord) => void,
+    private readonly onChange: (before: RecordSnapshot, after: OnboardingRecord) => void,
   ) {
     super(redis, prefix);
   }
@@ -178,12 +197,12 @@ export class ObservedOnboardingStore extends OnboardingStore {
     employeeId: string,
     mutate: (current: OnboardingRecord) => OnboardingRecord | null,
   ): Promise<OnboardingRecord | null> {
-    let before: OnboardingRecord | null = null;
+    let before: RecordSnapshot | null = null;
     const out = await super.update(employeeId, (current) => {
-      before = structuredClone(current);
+      before = snapshot(current);
       return mutate(current);
     });
-    const prev = before as OnboardingRecord | null;
+    const prev = before as RecordSnapshot | null;
     if (prev && out && out.rev !== prev.rev) {
       try {
         this.onChange(prev, out);

@@ -9,7 +9,7 @@
 export const WORKFLOW_PERMISSIONS = [
   {
     permission: 'User.Read.All',
-    calls: ['GET /users/{upn}?$select=…,accountEnabled,assignedPlans', 'GET /users/{id}/manager'],
+    calls: ['GET /users/{upn}?$select=…,accountEnabled,assignedPlans&$expand=manager($select=…)', 'GET /users/{id}/manager'],
     why: 'find the hire, check the account is enabled and has Entra ID P1; find the manager and their mail',
   },
   {

@@ -62,6 +62,11 @@ export interface MembershipRecord {
   groupId: string;
   objectId: string;
   addedByUs: boolean;
+  /**
+   * The add was sent (or about to be) and its answer is not recorded yet: an earlier attempt
+   * died or got no clear answer. The next add settles it, and counts "already a member" as ours.
+   */
+  pending?: boolean;
   /** Set when a cancellation removed it again. */
   removedAt?: string;
 }

@@ -10,6 +10,7 @@ export function withTapPolicyCache(graph: GraphGateway, ttlMs: number, clock: Cl
   // Explicit delegation (not Object.create): the adapter's methods use private fields.
   const cachedGateway: GraphGateway = {
     getUser: (idOrUpn) => graph.getUser(idOrUpn),
+    getUserWithManager: (idOrUpn) => graph.getUserWithManager(idOrUpn),
     getManager: (userId) => graph.getManager(userId),
     findDeviceByDeviceId: (deviceId) => graph.findDeviceByDeviceId(deviceId),
     checkMemberGroups: (objectId, groupIds) => graph.checkMemberGroups(objectId, groupIds),

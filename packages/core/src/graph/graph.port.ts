@@ -20,6 +20,11 @@ export interface DirectoryUser {
   hasEntraIdP1: boolean;
 }
 
+export interface UserWithManager {
+  user: DirectoryUser;
+  manager: DirectoryUser | null;
+}
+
 export interface DirectoryDevice {
   /** Directory object id, used in group $ref calls. */
   id: string;
@@ -79,6 +84,11 @@ export interface WriteResult<T extends string> {
 export interface GraphGateway extends DeviceSyncGateway {
   /** null when Graph answers 404 (not provisioned yet, or a typo). */
   getUser(idOrUpn: string): Promise<DirectoryUser | null>;
+  /**
+   * The user and the manager set in Entra, in one call (`$expand=manager`); null on 404.
+   * `manager` is null when none is set. Saves the workflow the separate getManager call.
+   */
+  getUserWithManager(idOrUpn: string): Promise<UserWithManager | null>;
   /** null when the user has no manager set. */
   getManager(userId: string): Promise<DirectoryUser | null>;
   findDeviceByDeviceId(deviceId: string): Promise<DirectoryDevice | null>;

@@ -48,6 +48,27 @@ describe('msgraph adapter against the simulator', () => {
     expect(await graph.getManager(omar!.id)).toBeNull();
   });
 
+  it('reads the user and the Entra manager in one call ($expand=manager), manager null when none is set', async () => {
+    const jane = await graph.getUserWithManager('jane.doe@contoso.com');
+    expect(jane?.user).toMatchObject({ id: JANE_ID, hasEntraIdP1: true, accountEnabled: true });
+    expect(jane?.manager).toMatchObject({ userPrincipalName: 'sam.lee@contoso.com', mail: 'sam.lee@contoso.com', displayName: 'Sam Lee' });
+    expect(await graph.getUserWithManager('omar.haddad@contoso.com')).toMatchObject({ user: { userPrincipalName: 'omar.haddad@contoso.com' }, manager: null });
+    expect(await graph.getUserWithManager('nobody@contoso.com')).toBeNull();
+    const ops = sim.control.requests().map((r) => r.operation);
+    expect(ops.filter((o) => o === 'users.get')).toHaveLength(3);
+    expect(ops).not.toContain('users.manager');
+  });
+
+  it('asks the authority for a token once, not on every call, and shares it between concurrent calls', async () => {
+    const fresh = createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, graphBaseUrl: sim.url, timeoutMs: 2_000 });
+    await Promise.all([1, 2, 3].map(() => fresh.getUser('jane.doe@contoso.com')));
+    await fresh.getTapPolicy();
+    await fresh.findDeviceByDeviceId(JANE_DEVICE);
+    const ops = sim.control.requests().map((r) => r.operation);
+    expect(ops.filter((o) => o === 'token')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'users.get')).toHaveLength(3);
+  });
+
   it('finds devices by deviceId', async () => {
     expect(await graph.findDeviceByDeviceId(JANE_DEVICE)).toMatchObject({ trustType: 'AzureAd', operatingSystem: 'Windows' });
     expect(await graph.findDeviceByDeviceId('00000000-0000-0000-0000-000000000000')).toBeNull();

@@ -1,6 +1,5 @@
 import { ClientSecretCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphClientError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type {
   AssignedPlan,
   Device,
@@ -10,6 +9,7 @@ import type {
 } from '@microsoft/microsoft-graph-types';
 import type { WorkflowError } from '../errors';
 import { CallMiddleware, RequestIdCapture } from './call-middleware';
+import { CachedTokenCredential, CredentialTokenProvider } from './token-cache';
 import {
   ENTRA_ID_P1_SERVICE_PLAN_ID,
   type ConfigurationPolicySummary,
@@ -23,6 +23,7 @@ import {
   type PolicyAssignment,
   type TenantDomain,
   type TenantGateway,
+  type UserWithManager,
   type DirectoryUser,
   type GraphGateway,
   type IssuedTap,
@@ -63,6 +64,8 @@ export type GraphCallObserver = (event: GraphCallEvent) => void;
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
+/** The manager in the same answer as the user (`GET /users/{id}?$expand=manager(...)`): one call, not two. */
+const MANAGER_EXPAND = 'manager($select=id,userPrincipalName,displayName,mail)';
 const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled';
 const TAP_POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 
@@ -78,25 +81,30 @@ class TokenFailure extends GraphClientError {
 class ClassifyingCredential implements TokenCredential {
   constructor(private readonly inner: TokenCredential) {}
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    let token: AccessToken | null;
     try {
-      return await this.inner.getToken(scopes, options);
+      token = await this.inner.getToken(scopes, options);
     } catch (err) {
       throw new TokenFailure(classifyTokenFailure(err));
     }
+    if (!token) throw new TokenFailure(classifyTokenFailure(new Error('the authority returned no access token')));
+    return token;
   }
 }
 
 export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway & TenantGateway {
   const authorityHost = opts.authorityHost.replace(/\/+$/, '');
   const isMicrosoftAuthority = new URL(authorityHost).hostname.toLowerCase() === 'login.microsoftonline.com';
-  const credential = new ClassifyingCredential(
-    new ClientSecretCredential(opts.tenantId, opts.clientId, opts.clientSecret, {
-      authorityHost,
-      // Instance discovery asks Microsoft's cloud about the authority: meaningless for a simulator.
-      disableInstanceDiscovery: !isMicrosoftAuthority,
-    }),
+  const credential = new CachedTokenCredential(
+    new ClassifyingCredential(
+      new ClientSecretCredential(opts.tenantId, opts.clientId, opts.clientSecret, {
+        authorityHost,
+        // Instance discovery asks Microsoft's cloud about the authority: meaningless for a simulator.
+        disableInstanceDiscovery: !isMicrosoftAuthority,
+      }),
+    ),
   );
-  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+  const authProvider = new CredentialTokenProvider(credential, [GRAPH_SCOPE]);
   const auth = new AuthenticationHandler(authProvider);
   const call = new CallMiddleware(opts.timeoutMs ?? 30_000, (e) => opts.logger?.debug(e, 'graph call'));
   const http = new HTTPMessageHandler();
@@ -157,6 +165,19 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
       throw r.error;
     }
     return toDirectoryUser(r.ok);
+  }
+
+  async getUserWithManager(idOrUpn: string): Promise<UserWithManager | null> {
+    const r = await this.#run('get user', (c) =>
+      this.#req(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).expand(MANAGER_EXPAND).get() as Promise<User & { manager?: User | null }>,
+    );
+    if ('error' in r) {
+      if (r.failure.status === 404) return null;
+      throw r.error;
+    }
+    // No manager set: Graph leaves the property out.
+    const m = r.ok.manager;
+    return { user: toDirectoryUser(r.ok), manager: m?.id ? toDirectoryUser(m) : null };
   }
 
   async getManager(userId: string): Promise<DirectoryUser | null> {

@@ -21,6 +21,7 @@ export function withDryRun(graph: GraphGateway, log: DryRunLog): GraphGateway {
   return {
     // Reads (checkMemberGroups is a POST, but it changes nothing).
     getUser: (idOrUpn) => graph.getUser(idOrUpn),
+    getUserWithManager: (idOrUpn) => graph.getUserWithManager(idOrUpn),
     getManager: (userId) => graph.getManager(userId),
     findDeviceByDeviceId: (deviceId) => graph.findDeviceByDeviceId(deviceId),
     checkMemberGroups: (objectId, groupIds) => graph.checkMemberGroups(objectId, groupIds),

@@ -27,6 +27,7 @@ export function withIssuanceAccounting(graph: GraphGateway, onOutcome: (failed: 
 function bind(graph: GraphGateway): GraphGateway {
   return {
     getUser: (idOrUpn) => graph.getUser(idOrUpn),
+    getUserWithManager: (idOrUpn) => graph.getUserWithManager(idOrUpn),
     getManager: (userId) => graph.getManager(userId),
     findDeviceByDeviceId: (deviceId) => graph.findDeviceByDeviceId(deviceId),
     checkMemberGroups: (objectId, groupIds) => graph.checkMemberGroups(objectId, groupIds),

@@ -18,7 +18,7 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = [
     permission: 'User.Read.All',
     acceptedInstead: ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
     usedBy: ['worker', 'doctor'],
-    calls: ['GET /users/{upn}?$select=…,assignedPlans', 'GET /users/{id}/manager'],
+    calls: ['GET /users/{upn}?$select=…,assignedPlans&$expand=manager($select=…)', 'GET /users/{id}/manager'],
     why: 'resolve the hire, check the Entra ID P1 plan, find the manager, check the sender mailbox',
   },
   {

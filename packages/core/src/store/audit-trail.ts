@@ -35,6 +35,16 @@ export interface AuditRetention {
   perOnboardingMaxLen: number;
 }
 
+/** The writes of one audit append (`AuditTrail.appendWrites`). */
+export interface AuditWrites {
+  perOnboardingKey: string;
+  globalKey: string;
+  perOnboardingMaxLen: string;
+  expireMs: string;
+  globalMinId: string;
+  fields: string[];
+}
+
 export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeDays: 400, perOnboardingMaxLen: 10_000 };
 
 const DAY_MS = 86_400_000;
@@ -51,18 +61,33 @@ export class AuditTrail {
   }
 
   async append(entry: Omit<AuditEntry, 'id'>): Promise<void> {
-    const fields = toFields(entry.detail === undefined ? entry : { ...entry, detail: redactRevealUrl(entry.detail) });
-    const maxAgeMs = this.#retention.maxAgeDays * DAY_MS;
-    // Stream ids are Redis's own milliseconds, so the cut-off is wall-clock time, not an
-    // injected clock. Exact MINID trimming only ever removes the oldest entries: cheap.
-    const minId = String(Math.max(0, Date.now() - maxAgeMs));
-    const perOnboarding = this.#keys.auditStream(entry.employeeId);
+    const w = this.appendWrites(entry);
     await this.#redis
       .multi()
-      .xadd(perOnboarding, 'MAXLEN', '~', String(this.#retention.perOnboardingMaxLen), '*', ...fields)
-      .pexpire(perOnboarding, maxAgeMs)
-      .xadd(this.#keys.auditGlobal, 'MINID', minId, '*', ...fields)
+      .xadd(w.perOnboardingKey, 'MAXLEN', '~', w.perOnboardingMaxLen, '*', ...w.fields)
+      .pexpire(w.perOnboardingKey, w.expireMs)
+      .xadd(w.globalKey, 'MINID', w.globalMinId, '*', ...w.fields)
       .exec();
+  }
+
+  /**
+   * What `append` writes, for a caller that must make the same writes inside its own Lua
+   * script (the webhook ingest stores a receipt and its audit entry in one round trip):
+   * XADD perOnboardingKey MAXLEN ~ perOnboardingMaxLen * fields, PEXPIRE perOnboardingKey
+   * expireMs, XADD globalKey MINID globalMinId * fields.
+   */
+  appendWrites(entry: Omit<AuditEntry, 'id'>): AuditWrites {
+    const maxAgeMs = this.#retention.maxAgeDays * DAY_MS;
+    return {
+      perOnboardingKey: this.#keys.auditStream(entry.employeeId),
+      globalKey: this.#keys.auditGlobal,
+      perOnboardingMaxLen: String(this.#retention.perOnboardingMaxLen),
+      expireMs: String(maxAgeMs),
+      // Stream ids are Redis's own milliseconds, so the cut-off is wall-clock time, not an
+      // injected clock. Exact MINID trimming only ever removes the oldest entries: cheap.
+      globalMinId: String(Math.max(0, Date.now() - maxAgeMs)),
+      fields: toFields(entry.detail === undefined ? entry : { ...entry, detail: redactRevealUrl(entry.detail) }),
+    };
   }
 
   /** Oldest first. */

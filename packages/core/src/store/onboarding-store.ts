@@ -108,8 +108,9 @@ export class OnboardingStore {
    * Newest first. The cursor is the score (creation ms) and employeeId of the last item,
    * opaque to callers. A status filter reads further until the page is full.
    */
-  async list(opts: ListOptions): Promise<{ items: OnboardingRecord[]; nextCursor: string | null }> {
+  async list(opts: ListOptions): Promise<{ items: OnboardingRecord[]; nextCursor: string | null; unreadable: string[] }> {
     const items: OnboardingRecord[] = [];
+    const unreadable: string[] = [];
     let max = '+inf';
     let afterId: string | null = null;
     if (opts.cursor) {
@@ -122,7 +123,7 @@ export class OnboardingStore {
     let skipping = afterId !== null;
     for (;;) {
       const page = await this.#redis.zrevrangebyscore(this.#keys.onboardingIndex, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
-      if (page.length === 0) return { items, nextCursor: null };
+      if (page.length === 0) return { items, nextCursor: null, unreadable };
       const ids: string[] = [];
       const scores: number[] = [];
       for (let i = 0; i < page.length; i += 2) {
@@ -142,14 +143,23 @@ export class OnboardingStore {
         lastScore = scores[startIdx + i]!;
         const raw = raws[i];
         if (raw == null) continue;
-        const rec = parseRecord(this.#keys.onboarding(lastId), raw);
+        let rec: OnboardingRecord;
+        try {
+          rec = parseRecord(this.#keys.onboarding(lastId), raw);
+        } catch (err) {
+          // One record that no longer parses must not take the whole list down with it:
+          // it is left out here and reported, and `get` still names the problem for that one.
+          if (!(err instanceof CorruptRecordError)) throw err;
+          unreadable.push(lastId);
+          continue;
+        }
         if (opts.status && rec.status !== opts.status) continue;
         items.push(rec);
         if (items.length === opts.limit) {
-          return { items, nextCursor: encodeCursor(lastScore, lastId) };
+          return { items, nextCursor: encodeCursor(lastScore, lastId), unreadable };
         }
       }
-      if (page.length / 2 < batch) return { items, nextCursor: null };
+      if (page.length / 2 < batch) return { items, nextCursor: null, unreadable };
       // Continue from the last score read; ties at that score are skipped by id.
       max = String(lastScore);
       afterId = lastId;

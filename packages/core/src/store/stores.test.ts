@@ -73,9 +73,16 @@ describe('OnboardingStore', () => {
     expect((await store.history('R1')).map((r) => r.status)).toEqual(['cancelled']);
   });
 
-  it('reports a record that no longer parses as corrupt', async () => {
-    await redis.set(redisKeys(`${prefix}a`).onboarding('BAD'), '{"not":"a record"');
-    await expect(store.get('BAD')).rejects.toBeInstanceOf(CorruptRecordError);
+  it('reports a record that no longer parses as corrupt, and lists the others around it', async () => {
+    const s = new OnboardingStore(redis, `${prefix}c`);
+    await s.create(record('OK1', '2026-11-01T00:00:00Z'));
+    await s.create(record('BAD', '2026-11-02T00:00:00Z'));
+    await s.create(record('OK2', '2026-11-03T00:00:00Z'));
+    await redis.set(redisKeys(`${prefix}c`).onboarding('BAD'), '{"not":"a record"');
+    await expect(s.get('BAD')).rejects.toBeInstanceOf(CorruptRecordError);
+    const listed = await s.list({ limit: 10 });
+    expect(listed.items.map((r) => r.employeeId)).toEqual(['OK2', 'OK1']);
+    expect(listed.unreadable).toEqual(['BAD']);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { OnboardingRecord } from '../domain/onboarding';
 import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
 import { activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts } from './ports';
@@ -8,7 +9,7 @@ import { expireTap } from './steps/expire-tap.step';
 import { issueTap } from './steps/issue-tap.step';
 import { notifyManager } from './steps/notify-manager.step';
 import { resolveUser } from './steps/resolve-user.step';
-import { syncDevice } from './steps/sync-device.step';
+import { syncDevice, syncDue } from './steps/sync-device.step';
 import { revokeTaps } from './steps/revoke-taps.step';
 import { schedule } from './steps/schedule.step';
 import { undoMemberships } from './steps/undo-memberships.step';
@@ -27,8 +28,15 @@ async function prepareSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<v
   await inStep('device', () => syncDevice(ports, ref), ports.log);
 }
 
+/** Nothing left for steps 1–3: each would only re-read the record to find itself done. */
+function prepared(r: OnboardingRecord): boolean {
+  const { user, membership, device } = r.steps;
+  return !r.tapsToRevoke?.length && isSettled(user) && isSettled(membership) && isSettled(device) && !syncDue(r);
+}
+
 async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<JobOutcome> {
-  await prepareSteps(ports, ref);
+  // The usual case at the activation instant: prepare finished days ago. One read, not five.
+  if (!prepared(await loadCurrent(ports, ref))) await prepareSteps(ports, ref);
   await inStep('tap', () => issueTap(ports, ref), ports.log);
   await inStep('notice', () => notifyManager(ports, ref), ports.log);
   const r = await loadCurrent(ports, ref);

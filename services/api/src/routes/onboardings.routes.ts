@@ -61,6 +61,7 @@ export async function onboardingRoutes(app: FastifyInstance, opts: { ctx: ApiCon
         throw new ProblemError(400, 'invalid-request', 'cursor is not one this API returned', { errors: [{ field: 'querystring/cursor', message: 'is not a cursor this API returned' }] });
       }
       const page = await ctx.onboardings.list({ status, limit, cursor });
+      if (page.unreadable.length) request.log.error({ unreadable: page.unreadable }, 'onboarding records that no longer parse were left out of the list');
       return { items: page.items.map(toOnboardingView), nextCursor: page.nextCursor };
     },
   );

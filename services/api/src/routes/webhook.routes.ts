@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HireEventSchema, parseHireEvent } from '@hirepass/core';
 import type { ApiContext } from '../context';
+import { noteForRequestLog } from '../logging';
 import type { WebhookReason } from '../plugins/metrics';
 import { ProblemError } from '../problem';
 import { ingestHireEvent } from '../webhook/ingest';
@@ -83,7 +84,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: { ctx: ApiContex
         ctx.clock.now(),
       );
       if (!verdict.ok) {
-        request.log.info({ reason: verdict.reason }, 'webhook signature refused');
+        noteForRequestLog(request, 'webhook signature refused', { reason: verdict.reason });
         throw new ProblemError(401, 'invalid-signature', 'The webhook-id, webhook-timestamp and webhook-signature headers do not authenticate this request (missing, malformed, outside the accepted time window, or no matching signature).');
       }
       const parsed = parseHireEvent(body, { now: ctx.clock.now(), lateStartGraceDays: ctx.config.lateStartGraceDays });
@@ -91,8 +92,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: { ctx: ApiContex
         throw new ProblemError(400, 'invalid-hire-event', parsed.detail, { errors: parsed.errors });
       }
       const answer = await ingestHireEvent(ctx, verdict.webhookId, parsed.event, request.log);
-      // One line per event, with the fields the worker's lines carry too (issue 7 "Logs").
-      request.log.info({ eventId: answer.body.eventId, employeeId: answer.body.employeeId, type: parsed.event.type, outcome: answer.body.status }, 'hire event received');
+      // The request's one log line names the event, with the fields the worker's lines carry
+      // too (issue 7 "Logs").
+      noteForRequestLog(request, 'hire event received', { eventId: answer.body.eventId, employeeId: answer.body.employeeId, type: parsed.event.type, outcome: answer.body.status });
       return reply.code(answer.status).send(answer.body);
     },
   );

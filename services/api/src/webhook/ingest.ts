@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Job } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   JOB_RETENTION,
@@ -8,6 +9,7 @@ import {
   type ApplyHireEventJob,
   type EventReceipt,
   type HireEvent,
+  type RecordOutcome,
 } from '@hirepass/core';
 import type { ApiContext } from '../context';
 import { redisDownProblem } from '../problem';
@@ -18,46 +20,76 @@ export interface IngestAnswer {
   body: { eventId: string; employeeId: string; status: 'accepted' | 'duplicate' };
 }
 
-// A queue add on a connection that never came up waits for it; the HR system is better
-// served by a 503 and its own retry.
-const QUEUE_ADD_TIMEOUT_MS = 5_000;
+// A store on a connection that never came up waits for it; the HR system is better served by
+// a 503 and its own retry.
+const STORE_TIMEOUT_MS = 5_000;
+
+const EVENT_JOB_OPTIONS = {
+  attempts: RETRY_POLICY.attempts,
+  backoff: { type: RETRY_POLICY.backoffType },
+  removeOnComplete: { age: JOB_RETENTION.completedAgeSeconds, count: JOB_RETENTION.completedCount },
+  removeOnFail: { age: JOB_RETENTION.failedAgeSeconds },
+};
 
 export function eventJobId(eventId: string): string {
   return jobId('evt', createHash('sha256').update(eventId, 'utf8').digest('hex').slice(0, 32));
 }
 
 /**
- * The ingest contract between API and worker: sequence number, then the job (idempotent by
- * its id), then the receipt (SET NX decides which copy of the event is "first"), then the
- * audit entry. The job goes in before the receipt so that a receipt never exists without
- * its job: a crash in between leaves a job and no receipt, and the HR system's retry finds
- * the job id taken and records the receipt.
+ * The ingest contract between API and worker, in two round trips to Redis:
+ *
+ * 1. one script: the receipt of an earlier copy (a retry: repeat its answer), else the next
+ *    sequence number;
+ * 2. the job (BullMQ's add script, idempotent by job id), and right behind it on the same
+ *    connection, without waiting for its answer, one script that records the receipt (SET NX
+ *    decides which copy is "first") only if the job exists, and the audit entry of acceptance
+ *    if the receipt is ours.
+ *
+ * So a receipt never stands without its job: if the add failed, nothing is recorded and the HR
+ * system's retry finds the id free; if the receipt failed, the retry finds the job id taken
+ * and records it. A 2xx goes out only once both answered.
  */
 export async function ingestHireEvent(ctx: ApiContext, eventId: string, event: HireEvent, log: FastifyBaseLogger): Promise<IngestAnswer> {
   if (!redisIsReady(ctx.redis)) throw redisDownProblem();
   const employeeId = event.data.employeeId;
   try {
-    // Fast path for a retry of an event already recorded: its job was added before its
-    // receipt, so there is nothing left to do but repeat the answer.
-    const known = await ctx.receipts.get(eventId);
-    if (known) return await answerDuplicate(ctx, known, log);
+    const arrival = await ctx.receipts.arrive(eventId);
+    if ('known' in arrival) return await answerDuplicate(ctx, arrival.known, log);
 
     const receivedAt = ctx.clock.now().toISOString();
-    const seq = await ctx.receipts.nextSeq();
-    await withTimeout(
-      ctx.queues.events.add(JOBS.applyHireEvent.name, { eventId, seq, receivedAt, event } satisfies ApplyHireEventJob, {
-        jobId: eventJobId(eventId),
-        attempts: RETRY_POLICY.attempts,
-        backoff: { type: RETRY_POLICY.backoffType },
-        removeOnComplete: { age: JOB_RETENTION.completedAgeSeconds, count: JOB_RETENTION.completedCount },
-        removeOnFail: { age: JOB_RETENTION.failedAgeSeconds },
-      }),
-      QUEUE_ADD_TIMEOUT_MS,
-      'queue add',
-    );
-    const { first, receipt } = await ctx.receipts.record({ eventId, employeeId, type: event.type, seq, receivedAt });
-    if (!first) return await answerDuplicate(ctx, receipt, log);
-    await audit(ctx, { eventId, employeeId, action: 'event.accepted', detail: `${event.type} (seq ${seq})` }, log);
+    const receipt: EventReceipt = { eventId, employeeId, type: event.type, seq: arrival.seq, receivedAt };
+    const accepted = ctx.audit.appendWrites({
+      at: receivedAt,
+      actor: 'hr',
+      outcome: 'info',
+      eventId,
+      employeeId,
+      action: 'event.accepted',
+      detail: `${event.type} (seq ${arrival.seq})`,
+    });
+    const queue = ctx.queues.events;
+    const id = eventJobId(eventId);
+    const job = new Job(queue, JOBS.applyHireEvent.name, { eventId, seq: arrival.seq, receivedAt, event } satisfies ApplyHireEventJob, { ...queue.defaultJobOptions, ...EVENT_JOB_OPTIONS, jobId: id }, id);
+    const client = await withTimeout(queue.getBackend().client, STORE_TIMEOUT_MS, 'queue connection');
+    // Job#addJob sends BullMQ's add script before it returns, so the receipt script sent next
+    // runs after it (one connection, one order). Were it ever otherwise, the receipt script
+    // finds no job and records nothing, and is sent again once the add has answered. The
+    // socket is corked meanwhile so that both leave in one write.
+    const socket = ctx.redis.stream;
+    socket.cork();
+    let added: Promise<string>;
+    let recorded: Promise<RecordOutcome>;
+    try {
+      added = job.addJob(client);
+      recorded = ctx.receipts.recordAfterJob(receipt, queue.toKey(id), accepted);
+    } finally {
+      socket.uncork();
+    }
+    let [, outcome] = await withTimeout(Promise.all([added, recorded]), STORE_TIMEOUT_MS, 'event store');
+    if (outcome.stored === 'no-job') outcome = await withTimeout(ctx.receipts.recordAfterJob(receipt, queue.toKey(id), accepted), STORE_TIMEOUT_MS, 'receipt');
+    if (outcome.stored === 'no-job') throw new Error(`the job of event ${eventId} is missing after its add: no receipt recorded`);
+    if (outcome.stored === 'earlier') return await answerDuplicate(ctx, outcome.receipt, log);
+    if (outcome.auditFailed) log.error({ eventId }, 'audit append failed after the event was stored');
     return { status: 202, body: { eventId, employeeId, status: 'accepted' } };
   } catch (err) {
     if (!redisIsReady(ctx.redis)) {

@@ -1,4 +1,4 @@
-import { GraphError, notFound } from '../graph/errors';
+import { GraphError, denied, notFound } from '../graph/errors';
 import { matchesFilter, parseFilter, parseSelect, parseTop, project } from '../graph/query';
 import { compile, context, ok, type Route, type RouteContext } from '../graph/route';
 import type { UserDefinition } from '../tenant/types';
@@ -47,6 +47,37 @@ export function projectUser(u: UserDefinition, ctx: RouteContext): Record<string
   return project(userEntity(u), select, USER_DEFAULTS, USER_SELECTABLE);
 }
 
+/**
+ * `$expand` on a single user: only `manager` (the navigation property hirepass reads), with an
+ * optional nested `$select` (`manager($select=id,mail)`), as Graph allows. The expanded manager
+ * carries `@odata.type`; a user without one has no `manager` property at all. Anything else
+ * (another navigation property, `$levels`, which needs ConsistencyLevel) is refused with 400.
+ * Reading the manager needs what `GET /users/{id}/manager` needs (User.Read.All or more).
+ */
+function expandManager(u: UserDefinition, ctx: RouteContext): Record<string, unknown> {
+  const raw = ctx.req.query.get('$expand') ?? ctx.req.query.get('expand');
+  if (raw === null || raw.trim() === '') return {};
+  const m = /^\s*manager\s*(?:\((.*)\))?\s*$/i.exec(raw);
+  if (!m) {
+    const name = raw.split(/[(,]/)[0]?.trim() ?? raw;
+    throw new GraphError(400, 'Request_BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.user'.`);
+  }
+  if (!P.userReadFull.some((p) => ctx.req.roles.includes(p))) throw denied();
+  const nested = new URLSearchParams();
+  for (const option of (m[1] ?? '').split(';').filter((o) => o.trim() !== '')) {
+    const eq = option.indexOf('=');
+    const key = option.slice(0, eq).trim().toLowerCase();
+    if (eq < 0 || (key !== '$select' && key !== 'select')) {
+      throw new GraphError(400, 'Request_BadRequest', `Parsing OData Select and Expand failed: the query option '${option.trim()}' is not supported inside $expand=manager.`);
+    }
+    nested.set('$select', option.slice(eq + 1));
+  }
+  const manager = u.managerId ? ctx.state.users.get(u.managerId) : undefined;
+  if (!manager) return {};
+  const select = parseSelect(nested, USER_SELECTABLE, 'microsoft.graph.user');
+  return { manager: { '@odata.type': '#microsoft.graph.user', ...project(userEntity(manager), select, USER_DEFAULTS, USER_SELECTABLE) } };
+}
+
 export function requireUser(ctx: RouteContext, idOrUpn: string): UserDefinition {
   const u = ctx.state.findUser(idOrUpn);
   if (!u) throw notFound(idOrUpn);
@@ -78,7 +109,7 @@ export const userRoutes: Route[] = [
     permissions: P.userRead,
     handle(ctx) {
       const u = requireUser(ctx, ctx.params.userId as string);
-      return ok({ '@odata.context': context(ctx, 'users/$entity'), ...projectUser(u, ctx) });
+      return ok({ '@odata.context': context(ctx, 'users/$entity'), ...projectUser(u, ctx), ...expandManager(u, ctx) });
     },
   }),
   compile({

@@ -55,10 +55,11 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
     return void (await skip(`device is not a Windows device (operatingSystem ${device.operatingSystem ?? 'unknown'})`, record));
   }
 
-  await ensureGroupMember(ports, ref, ports.settings.webSignInDeviceGroupId, device.id, 'device');
+  const settle = await ensureGroupMember(ports, ref, r, ports.settings.webSignInDeviceGroupId, device.id, 'device');
   const version = device.operatingSystemVersion ?? '';
   await updateCurrent(ports, ref, (x) => {
     record(x);
+    settle(x);
     doneWaiting(x, 'device');
     clearAttention(x, 'device-not-found');
     if (version && compareVersions(version, MIN_WEB_SIGNIN_BUILD) < 0) addWarning(x, oldBuildWarning(version));

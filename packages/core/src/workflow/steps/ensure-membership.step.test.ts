@@ -32,27 +32,72 @@ describe('ensure-membership step', () => {
     expect(added[0]!.graphRequestId).toBeTruthy();
   });
 
-  it('records a membership that existed before as not ours, without adding', async () => {
+  it('records a membership that existed before as not ours: the add itself says so, no check first', async () => {
     const ports = h.ports();
     const ref = await seedOnboarding(ports, hireFor({ userPrincipalName: 'priya.patel@contoso.com', deviceId: undefined }));
     await resolveUser(ports, ref);
     await ensureMembership(ports, ref);
-    expect(adds(h)).toBe(0);
+    // One add, answered "already a member" (400): nothing changed at Graph, and no checkMemberGroups call.
+    expect(adds(h)).toBe(1);
+    expect(h.sim.control.requests().filter((q) => q.operation === 'directoryObjects.checkMemberGroups')).toEqual([]);
     const r = await ports.store.get(ref.employeeId);
+    expect(r!.steps.membership.state).toBe('done');
     expect(r!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: r!.entra.userId, addedByUs: false }]);
+    const found = (await ports.audit.forEmployee(ref.employeeId)).filter((a) => a.action === 'membership.found');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.graphRequestId).toBe(h.sim.control.requests().find((q) => q.operation === 'groups.members.add')!.requestId);
   });
 
-  it('keeps addedByUs when a crash came between the add and the record', async () => {
+  it('keeps addedByUs when a crash came between the add and the record (an intent written by an older version too)', async () => {
     const ports = h.ports();
     const ref = await seedOnboarding(ports, hireFor());
     await resolveUser(ports, ref);
-    // First run recorded the intent and added, then "crashed" before marking the step done.
+    // An earlier run recorded its intent (as versions before issue 8 did: no `pending`), added, then "crashed".
+    await ports.store.update(ref.employeeId, (r) => ({ ...r, memberships: [{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true }] }));
+    await h.graph.addGroupMember(h.settings.tapPilotGroupId, JANE.id);
     await ensureMembership(ports, ref);
-    await ports.store.update(ref.employeeId, (r) => ({ ...r, steps: { ...r.steps, membership: { state: 'pending' } } }));
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.steps.membership.state).toBe('done');
+    expect(r!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true }]);
+    // The retry's add was answered "already a member": one member, still ours.
+    expect(h.sim.control.groupMembers(h.settings.tapPilotGroupId).filter((id) => id === JANE.id)).toHaveLength(1);
+  });
+
+  it('an intent whose add never went out is carried out by the retry', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    await resolveUser(ports, ref);
+    await ports.store.update(ref.employeeId, (r) => ({ ...r, memberships: [{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true, pending: true }] }));
+    await ensureMembership(ports, ref);
+    expect(h.sim.control.groupMembers(h.settings.tapPilotGroupId)).toContain(JANE.id);
+    expect((await ports.store.get(ref.employeeId))!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true }]);
+  });
+
+  it('an add whose answer was lost after Graph applied it counts as ours on the retry', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    await resolveUser(ports, ref);
+    h.sim.control.setFaults([{ kind: 'commitThenFail', method: 'POST', pathPattern: '/members/\\$ref$', count: 1 }]);
+    await expect(ensureMembership(ports, ref)).rejects.toBeTruthy();
+    expect(h.sim.control.groupMembers(h.settings.tapPilotGroupId)).toContain(JANE.id);
+    // The intent stays: the outcome of that add is unknown to the record.
+    expect((await ports.store.get(ref.employeeId))!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true, pending: true }]);
     await ensureMembership(ports, ref);
     const r = await ports.store.get(ref.employeeId);
     expect(r!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: JANE.id, addedByUs: true }]);
-    expect(adds(h)).toBe(1);
+    expect(r!.steps.membership.state).toBe('done');
+  });
+
+  it('a refused first add withdraws its intent, so a membership that existed before stays not ours', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor({ userPrincipalName: 'priya.patel@contoso.com', deviceId: undefined }));
+    await resolveUser(ports, ref);
+    h.sim.control.setFaults([{ kind: 'throttle', method: 'POST', pathPattern: '/members/\\$ref$', count: 1 }]);
+    await expect(ensureMembership(ports, ref)).rejects.toMatchObject({ kind: 'throttled' });
+    expect((await ports.store.get(ref.employeeId))!.memberships).toEqual([]);
+    await ensureMembership(ports, ref);
+    const r = await ports.store.get(ref.employeeId);
+    expect(r!.memberships).toEqual([{ groupId: h.settings.tapPilotGroupId, objectId: r!.entra.userId, addedByUs: false }]);
   });
 
   it('a 404 for the object on the add is replication lag: waited on, then added', async () => {

@@ -1,52 +1,87 @@
-import type { OnboardingRecord } from '../../domain/onboarding';
+import type { MembershipRecord, OnboardingRecord } from '../../domain/onboarding';
 import { PermanentError } from '../../errors';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
 import { auditFor, doneWaiting, isSettled, loadCurrent, stepDone, updateCurrent, waitOn } from '../record-ops';
-import { isNotFoundYet } from './graph-outcomes';
+import { isAmbiguousWriteFailure, isNotFoundYet } from './graph-outcomes';
+
+/** Records on the onboarding what the add found; part of the caller's "step done" write. */
+export type SettleMembership = (r: OnboardingRecord) => void;
+
+const sameMembership = (groupId: string, objectId: string) => (m: MembershipRecord) => m.groupId === groupId && m.objectId === objectId && !m.removedAt;
 
 /**
- * Adds `objectId` to `groupId` unless it is a member already, and records on the onboarding
- * whether the membership existed before (a cancellation undoes only the ones we added).
- * Shared by steps 2 and 3; the add is audited with Graph's request-id. A 404 for the object
- * (found a moment ago by its step) is replication lag: waited on, within the replication window.
+ * Adds `objectId` to `groupId` and returns how to record whether the membership existed before
+ * (a cancellation undoes only the ones we added). Shared by steps 2 and 3. No membership check
+ * first: the add's own answer says it (204: ours; "already a member": it was there before),
+ * which saves a Graph call per group, and a POST that counts against the write budget.
+ *
+ * Crash safety: the intent (`pending`) is recorded before the add. A later attempt that finds
+ * it does not know whether that add went through, so "already a member" then counts as ours,
+ * as an add of our own that the record missed. An add that was clearly refused (4xx, 429,
+ * 503: nothing written) withdraws the intent, so a throttled first try never turns a membership
+ * that existed before into one a cancellation would remove. The add is audited with Graph's
+ * request-id whatever it answered. A 404 for the object (found a moment ago by its step) is
+ * replication lag: waited on, within the replication window.
  */
 export async function ensureGroupMember(
   ports: WorkflowPorts,
   ref: OnboardingRef,
+  current: OnboardingRecord,
   groupId: string,
   objectId: string,
   what: 'user' | 'device',
-): Promise<void> {
+): Promise<SettleMembership> {
   const step = what === 'user' ? 'membership' : 'device';
-  const notYet = (err: unknown): Promise<never> => {
+  const mine = sameMembership(groupId, objectId);
+  const known = current.memberships.find(mine);
+  // Recorded as there before us: nothing to ask Graph, and a cancellation leaves it alone.
+  if (known && !known.addedByUs) return () => undefined;
+  // Recorded as ours while the step is not done (the settle below is part of the "done" write):
+  // an earlier attempt's intent, whose add may have gone through. Versions before issue 8
+  // wrote that intent without `pending`; it counts all the same.
+  const earlierIntent = known !== undefined;
+  if (!earlierIntent) {
+    await updateCurrent(ports, ref, (r) => {
+      if (r.memberships.some(mine)) return false;
+      r.memberships.push({ groupId, objectId, addedByUs: true, pending: true });
+    });
+  }
+  let res;
+  try {
+    res = await ports.graph.addGroupMember(groupId, objectId);
+  } catch (err) {
+    if (!earlierIntent && !isAmbiguousWriteFailure(err)) {
+      // Refused: nothing was written, so the intent goes (see above).
+      await updateCurrent(ports, ref, (r) => {
+        const at = r.memberships.findIndex(mine);
+        if (at < 0 || !r.memberships[at]!.pending) return false;
+        r.memberships.splice(at, 1);
+      });
+    }
     if (!isNotFoundYet(err)) throw err;
     return waitOn(ports, ref, step, 'object-replication', `${what} ${objectId} is not visible to group ${groupId} yet`, err.graph);
-  };
-  const before = await ports.graph.checkMemberGroups(objectId, [groupId]).catch(notYet);
-  const preExisting = before.some((g) => g.toLowerCase() === groupId.toLowerCase());
-  const recorded = (r: OnboardingRecord) => r.memberships.find((m) => m.groupId === groupId && m.objectId === objectId && !m.removedAt);
-
-  if (preExisting) {
-    await updateCurrent(ports, ref, (r) => {
-      // Already ours from an earlier attempt (the add went through, the record did not)? Keep addedByUs.
-      if (recorded(r)) return false;
-      r.memberships.push({ groupId, objectId, addedByUs: false });
-    });
-    return;
   }
-  // Record the intent first: if we crash after the add, the next run finds the membership
-  // "pre-existing" but our record already says addedByUs, so a cancellation still undoes it.
-  await updateCurrent(ports, ref, (r) => {
-    const m = recorded(r);
-    if (m?.addedByUs) return false;
-    if (m) m.addedByUs = true;
-    else r.memberships.push({ groupId, objectId, addedByUs: true });
-  });
-  const res = await ports.graph.addGroupMember(groupId, objectId).catch(notYet);
-  await auditFor(ports, ref, 'membership.added', 'success', {
-    detail: `${what} ${objectId} added to group ${groupId}${res.outcome === 'already-member' ? ' (was already a member)' : ''}`,
-    graphRequestId: res.requestId,
-  });
+  const existed = res.outcome === 'already-member' && !earlierIntent;
+  if (existed) {
+    await auditFor(ports, ref, 'membership.found', 'skipped', {
+      detail: `${what} ${objectId} was a member of group ${groupId} before this onboarding: recorded as not ours`,
+      graphRequestId: res.requestId,
+    });
+  } else {
+    await auditFor(ports, ref, 'membership.added', 'success', {
+      detail: `${what} ${objectId} added to group ${groupId}${res.outcome === 'already-member' ? ' (already a member: an earlier attempt added it)' : ''}`,
+      graphRequestId: res.requestId,
+    });
+  }
+  return (r) => {
+    const m = r.memberships.find(mine);
+    if (m) {
+      m.addedByUs = !existed;
+      delete m.pending;
+    } else {
+      r.memberships.push({ groupId, objectId, addedByUs: !existed });
+    }
+  };
 }
 
 /** Step 2 (spec/workflow.md): the hire joins TAP_POLICY's pilot group, days ahead of activation. */
@@ -55,9 +90,10 @@ export async function ensureMembership(ports: WorkflowPorts, ref: OnboardingRef)
   if (isSettled(r.steps.membership)) return;
   const userId = r.entra.userId;
   if (!userId) throw new PermanentError('membership step ran before the user was resolved');
-  await ensureGroupMember(ports, ref, ports.settings.tapPilotGroupId, userId, 'user');
+  const settle = await ensureGroupMember(ports, ref, r, ports.settings.tapPilotGroupId, userId, 'user');
   const now = ports.clock.now();
   await updateCurrent(ports, ref, (x) => {
+    settle(x);
     doneWaiting(x, 'membership');
     x.steps.membership = stepDone(now, `member of TAP pilot group ${ports.settings.tapPilotGroupId}`);
   });

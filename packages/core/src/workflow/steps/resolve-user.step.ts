@@ -26,10 +26,12 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
   if (isSettled(r.steps.user)) return;
 
   const upn = r.hire.userPrincipalName;
-  const user = await ports.graph.getUser(upn);
-  if (!user) {
+  // The manager set in Entra comes in the same answer ($expand=manager): one call, not two.
+  const found = await ports.graph.getUserWithManager(upn);
+  if (!found) {
     return waitOn(ports, ref, 'user', 'user-not-found', `user ${upn} does not exist in Entra yet`);
   }
+  const user = found.user;
   if (user.userType.toLowerCase() === 'guest') {
     throw new PermanentError(`user ${upn} is a guest: guests cannot get a Temporary Access Pass`);
   }
@@ -38,7 +40,7 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
     return waitOn(ports, ref, 'user', 'account-disabled', `account ${upn} is disabled`);
   }
 
-  const manager = await findManager(ports, r.hire.managerUserPrincipalName, user.id);
+  const manager = (await namedManager(ports, r.hire.managerUserPrincipalName)) ?? found.manager;
   const now = ports.clock.now();
   await updateCurrent(ports, ref, (x) => {
     removeWarningsStartingWith(x, DISABLED_WARNING_PREFIX);
@@ -64,12 +66,15 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
   });
 }
 
+/** The manager named in the event, looked up for their mail; null when none is named or found. */
+async function namedManager(ports: WorkflowPorts, managerUpn: string | undefined): Promise<DirectoryUser | null> {
+  if (!managerUpn) return null;
+  const named = await ports.graph.getUser(managerUpn);
+  if (!named) ports.log.warn({ managerUpn }, 'manager named in the HR event does not exist in Entra; trying the Entra manager');
+  return named;
+}
+
 /** The manager named in the event (looked up for their mail), else the one set in Entra. */
 export async function findManager(ports: WorkflowPorts, managerUpn: string | undefined, userId: string): Promise<DirectoryUser | null> {
-  if (managerUpn) {
-    const named = await ports.graph.getUser(managerUpn);
-    if (named) return named;
-    ports.log.warn({ managerUpn }, 'manager named in the HR event does not exist in Entra; trying the Entra manager');
-  }
-  return ports.graph.getManager(userId);
+  return (await namedManager(ports, managerUpn)) ?? ports.graph.getManager(userId);
 }

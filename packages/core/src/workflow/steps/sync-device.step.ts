@@ -5,19 +5,23 @@ import { addWarning, auditFor, loadCurrent, removeWarningsStartingWith, updateCu
 
 export const SYNC_WARNING_PREFIX = 'Intune sync of device';
 
+/** Outcomes that end the step for a device (see below); 'failed' is tried again. */
+const SETTLED: ReadonlySet<string> = new Set(['synced', 'not-enrolled']);
+
 /**
  * After step 3 put the device in the Web Sign-in group (issue 9 "Device sync"): ask Intune to
  * sync it, so the "Enable Web Sign In" profile arrives before the first day rather than at the
  * next check-in (up to 8 hours). The device is found by its Entra registration id
  * (`azureADDeviceId`). A nudge, not a requirement: a device not enrolled yet, or a refused
- * sync, is a warning and is tried again by the next run of the steps; only throttling delays
- * the job. Synced once per device.
+ * sync, is a warning; only throttling delays the job. Synced once per device. "Not enrolled"
+ * settles it too: enrolment itself brings the device its assigned profiles, so there is nothing
+ * to nudge, and looking again at activation would cost a Graph call per onboarding (issue 8). Only
+ * a failed sync is tried again by the next run of the steps.
  */
 export async function syncDevice(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
   const r = await loadCurrent(ports, ref);
   const deviceId = r.hire.deviceId;
-  if (r.steps.device.state !== 'done' || !deviceId) return;
-  if (r.deviceSync?.outcome === 'synced' && r.deviceSync.deviceId === deviceId) return;
+  if (!deviceId || !syncDue(r)) return;
 
   try {
     const managed = await ports.graph.findManagedDevice(deviceId);
@@ -31,6 +35,13 @@ export async function syncDevice(ports: WorkflowPorts, ref: OnboardingRef): Prom
     const reason = isWorkflowError(err) ? err.reason : err instanceof Error ? err.message : String(err);
     await note(ports, ref, r, { deviceId, outcome: 'failed' }, `${SYNC_WARNING_PREFIX} ${deviceId} failed (${reason}); the Web Sign-in profile arrives at its next check-in`, isWorkflowError(err) ? err.graph?.requestId : undefined);
   }
+}
+
+/** The device is in the Web Sign-in group and its sync has not settled yet. */
+export function syncDue(r: OnboardingRecord): boolean {
+  const deviceId = r.hire.deviceId;
+  if (r.steps.device.state !== 'done' || !deviceId) return false;
+  return !(r.deviceSync?.deviceId === deviceId && SETTLED.has(r.deviceSync.outcome));
 }
 
 async function note(

@@ -3,7 +3,9 @@ import { auditFor, loadCurrent, updateCurrent } from '../record-ops';
 
 /**
  * On cancellation (spec/workflow.md "Changes after the fact"): removes the group memberships
- * this onboarding added, never ones that existed before it.
+ * this onboarding added, never ones that existed before it. A membership still `pending` (an
+ * add whose answer never came) counts as ours, as the next add would have counted it
+ * (ensure-membership.step.ts); if that add never landed, the remove answers 'not-member'.
  */
 export async function undoMemberships(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
   const r = await loadCurrent(ports, ref, { allowCancelled: true });
