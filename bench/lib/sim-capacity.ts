@@ -19,7 +19,8 @@ function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | nu
   const { tapPilotGroupId: pilot, webSignInDeviceGroupId: devices, noticeSenderUpn } = sim.info;
   switch (op) {
     case 'users.get':
-      return { method: 'GET', path: `/v1.0/users/${encodeURIComponent(h.upn)}?$select=${USER_SELECT}` };
+      // As the resolve-user step asks since issue 8: the manager expanded in the same call.
+      return { method: 'GET', path: `/v1.0/users/${encodeURIComponent(h.upn)}?$select=${USER_SELECT}&$expand=manager($select=id,userPrincipalName,displayName,mail)` };
     case 'users.manager':
       return { method: 'GET', path: `/v1.0/users/${h.userId}/manager?$select=${USER_SELECT}` };
     case 'directoryObjects.checkMemberGroups':
