@@ -18,6 +18,11 @@ import { signedRequest } from './support/webhook-requests';
  * `npm run test:fuzz` runs many more.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+// Inside `npm test` the fuzz is repeatable (a fixed seed), so a rare draw cannot turn CI red
+// at random; `npm run test:fuzz` (or FUZZ_SEED=random) explores new ground each run, and a
+// failing seed is printed by fast-check and can be replayed with FUZZ_SEED=<seed>.
+const SEED_ENV = process.env.FUZZ_SEED ?? (process.env.FUZZ_RUNS ? 'random' : '20261128');
+if (SEED_ENV !== 'random') fc.configureGlobal({ seed: Number(SEED_ENV) });
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Mars/Olympus', 'utc', 'Europe/Berlin\u0000', ''];
 const UPNS = ['jane.doe@contoso.com', 'a@b.c', 'jane@contoso', '@contoso.com', 'jane doe@contoso.com', 'x'.repeat(110) + '@c.de', 'j\u0085@c.com', 'j@c..com'];
