@@ -33,3 +33,4 @@ export { activationFor } from './workflow/steps/schedule.step';
 export { compareVersions, MIN_WEB_SIGNIN_BUILD } from './workflow/steps/ensure-device.step';
 export * from './readiness/index';
 export { syncDevice, SYNC_WARNING_PREFIX } from './workflow/steps/sync-device.step';
+export * from './startup/entry-point';

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { config as loadDotenv } from 'dotenv';
-import { Redis } from 'ioredis';
-import { ConfigError, loadApiConfig, type ApiConfig } from '@hirepass/core';
+import { ensureRedisOrExit, exitWith, loadApiConfig, readConfigOrExit } from '@hirepass/core';
 import { startApi } from './server';
 
 /**
@@ -9,41 +6,9 @@ import { startApi } from './server';
  * convenience), a clear one-line refusal when something is missing, then the server.
  */
 
-function fail(message: string): never {
-  process.stderr.write(`hirepass api: ${message}\n`);
-  process.exit(1);
-}
-
-function readConfig(): ApiConfig {
-  if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
-  try {
-    return loadApiConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
-  if (!(await redisAnswers(config.redisUrl))) {
-    // The URL may hold a password: name the host only.
-    const where = new URL(config.redisUrl).host;
-    fail(`no Redis answers at ${where}. Start one with \`redis-server\` or \`docker compose up -d redis\`, or set REDIS_URL to one that runs.`);
-  }
+  const config = readConfigOrExit('api', loadApiConfig);
+  await ensureRedisOrExit('api', config.redisUrl);
   const api = await startApi({ config });
   api.app.log.info({ url: api.url }, `hirepass api listening on ${api.url}`);
 
@@ -65,5 +30,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  fail(err instanceof Error ? err.message : String(err));
+  exitWith('api', err instanceof Error ? err.message : String(err));
 });

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { config as loadDotenv } from 'dotenv';
-import { Redis } from 'ioredis';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from '@hirepass/core';
+import { ensureRedisOrExit, exitWith, loadWorkerConfig, readConfigOrExit, type WorkerConfig } from '@hirepass/core';
 import { startWorker, type RunningWorker } from './index';
 import type { WorkerLocks } from './job-options';
 
@@ -11,41 +8,9 @@ import type { WorkerLocks } from './job-options';
  * Start several for more throughput.
  */
 
-function fail(message: string): never {
-  process.stderr.write(`hirepass worker: ${message}\n`);
-  process.exit(1);
-}
-
-function readConfig(): WorkerConfig {
-  if (existsSync('.env')) loadDotenv({ path: '.env', quiet: true });
-  try {
-    return loadWorkerConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
-  if (!(await redisAnswers(config.redisUrl))) {
-    // The URL may hold a password: name the host only.
-    const where = new URL(config.redisUrl).host;
-    fail(`no Redis answers at ${where}. Start one with \`redis-server\` or \`docker compose up -d redis\`, or set REDIS_URL to one that runs.`);
-  }
+  const config = readConfigOrExit('worker', loadWorkerConfig);
+  await ensureRedisOrExit('worker', config.redisUrl);
   const worker = await startWorker({ config, locks: locksFrom(config) });
   onShutdownSignals(worker, config.shutdownTimeoutMs);
 }
@@ -85,7 +50,7 @@ function onShutdownSignals(worker: RunningWorker, boundMs: number): void {
         process.stderr.write('hirepass worker: stopped cleanly\n');
         process.exit(0);
       },
-      (err: unknown) => fail(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => exitWith('worker', `shutdown failed: ${err instanceof Error ? err.message : String(err)}`),
     );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -93,5 +58,5 @@ function onShutdownSignals(worker: RunningWorker, boundMs: number): void {
 }
 
 main().catch((err: unknown) => {
-  fail(err instanceof Error ? err.message : String(err));
+  exitWith('worker', err instanceof Error ? err.message : String(err));
 });
