@@ -47,7 +47,16 @@ export class CallMiddleware implements Middleware {
         capture.status = context.response?.status;
       }
       // Only method, path and status: never bodies, headers or tokens.
-      this.observe?.({ method, url: url.split('?')[0] ?? url, status: context.response?.status ?? null, ms: Date.now() - started, requestId });
+      this.observe?.({ method, url: loggablePath(url), status: context.response?.status ?? null, ms: Date.now() - started, requestId });
     }
   }
+}
+
+/**
+ * The request path as it may be logged: no query string (filters hold device ids and names),
+ * and user principal names (personal data) replaced, e.g. /v1.0/users/{upn}/manager.
+ */
+export function loggablePath(url: string): string {
+  const path = url.split('?')[0] ?? url;
+  return path.replace(/\/[^/]*(@|%40)[^/]*/gi, '/{upn}');
 }
