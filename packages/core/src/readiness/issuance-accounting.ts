@@ -1,5 +1,6 @@
 import { isWorkflowError } from '../errors';
 import type { GraphGateway } from '../graph/graph.port';
+import { delegateGateway } from '../graph/delegate-gateway';
 
 /**
  * Tells the blast-radius brake how each TAP create ended. Only permanent refusals count as
@@ -9,7 +10,7 @@ import type { GraphGateway } from '../graph/graph.port';
  */
 export function withIssuanceAccounting(graph: GraphGateway, onOutcome: (failed: boolean) => Promise<unknown>): GraphGateway {
   return {
-    ...bind(graph),
+    ...delegateGateway(graph),
     async createTemporaryAccessPass(userId, req) {
       try {
         const issued = await graph.createTemporaryAccessPass(userId, req);
@@ -23,22 +24,3 @@ export function withIssuanceAccounting(graph: GraphGateway, onOutcome: (failed: 
   };
 }
 
-/** Explicit delegation: the adapter's methods use private fields, so they must keep their `this`. */
-function bind(graph: GraphGateway): GraphGateway {
-  return {
-    getUser: (idOrUpn) => graph.getUser(idOrUpn),
-    getUserWithManager: (idOrUpn) => graph.getUserWithManager(idOrUpn),
-    getManager: (userId) => graph.getManager(userId),
-    findDeviceByDeviceId: (deviceId) => graph.findDeviceByDeviceId(deviceId),
-    checkMemberGroups: (objectId, groupIds) => graph.checkMemberGroups(objectId, groupIds),
-    addGroupMember: (groupId, objectId) => graph.addGroupMember(groupId, objectId),
-    removeGroupMember: (groupId, objectId) => graph.removeGroupMember(groupId, objectId),
-    getTapPolicy: () => graph.getTapPolicy(),
-    listTemporaryAccessPasses: (userId) => graph.listTemporaryAccessPasses(userId),
-    createTemporaryAccessPass: (userId, req) => graph.createTemporaryAccessPass(userId, req),
-    deleteTemporaryAccessPass: (userId, methodId) => graph.deleteTemporaryAccessPass(userId, methodId),
-    sendMail: (senderUpn, message) => graph.sendMail(senderUpn, message),
-    findManagedDevice: (azureAdDeviceId) => graph.findManagedDevice(azureAdDeviceId),
-    syncManagedDevice: (managedDeviceId) => graph.syncManagedDevice(managedDeviceId),
-  };
-}
