@@ -62,10 +62,31 @@ export class OwnRedis {
   }
 
   /**
+   * Waits until the AOF is settled: no rewrite running or scheduled and no background fsync
+   * pending. With `appendfsync everysec`, Redis normally writes the AOF before it replies, but
+   * while a background fsync (or the base-file rewrite right after start) is in progress it may
+   * postpone that write for up to 2 s and still reply, so a SIGKILL in that window can lose an
+   * acknowledged command. A test of "a 202 survives a crash" kills only after this.
+   */
+  async aofSettled(timeoutMs = 10_000): Promise<void> {
+    const client = new Redis(this.url, { maxRetriesPerRequest: 1 });
+    try {
+      await waitUntil('the AOF to settle', async () => {
+        const info = await client.info('persistence');
+        const field = (name: string) => new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1];
+        return field('aof_rewrite_in_progress') === '0' && field('aof_rewrite_scheduled') === '0' && field('aof_pending_bio_fsync') === '0';
+      }, { timeoutMs, intervalMs: 50 });
+      // One more round trip: the event loop has flushed the AOF buffer before answering it.
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /**
    * SIGTERM: Redis fsyncs the AOF and exits, the way an orderly restart (a deploy, a host
-   * reboot) does. SIGKILL: the process dies at once; with AOF, Redis has already written every
-   * acknowledged command to the file (it writes the AOF before it replies), so only an OS
-   * crash could lose the last second that `everysec` had not yet fsynced.
+   * reboot) does. SIGKILL: the process dies at once; what was written to the AOF file survives
+   * (the OS has it), what `everysec` postponed does not (see aofSettled).
    */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.#child;
