@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { workerEnvFor } from '@hirepass/graph-sim';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -84,14 +85,7 @@ export function workerEnv(sim: SimInfo, prefix: string, extra: Record<string, st
     QUEUE_PREFIX: prefix,
     PASSCODE_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
     PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    TAP_PILOT_GROUP_ID: sim.tapPilotGroupId,
-    WEB_SIGNIN_DEVICE_GROUP_ID: sim.webSignInDeviceGroupId,
-    NOTICE_SENDER_UPN: sim.noticeSenderUpn,
+    ...workerEnvFor(sim),
     NODE_EXTRA_CA_CERTS: sim.caCertPath,
     LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL ?? 'warn',
     // The blast-radius brake (issue 9) stops issuance after BRAKE_MAX_TAPS passes in its window:

@@ -15,7 +15,7 @@ import {
 } from '@hirepass/core';
 import { startApi } from '@hirepass/api';
 import { startWorker, type RunningWorker } from '@hirepass/worker';
-import { startGraphSim, type GraphSim, type GraphSimOptions } from '@hirepass/graph-sim';
+import { startGraphSim, type GraphSim, type GraphSimOptions, workerEnvFor } from '@hirepass/graph-sim';
 import { LogSink } from './log-sink';
 import { deleteByPrefix } from './redis-dump';
 import { signedWebhook } from './signed-webhook';
@@ -89,14 +89,7 @@ export async function startClockedStack(
   const workerConfig = loadWorkerConfig({
     ...shared,
     PUBLIC_BASE_URL: api.url,
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    TAP_PILOT_GROUP_ID: sim.tapPilotGroupId,
-    WEB_SIGNIN_DEVICE_GROUP_ID: sim.webSignInDeviceGroupId,
-    NOTICE_SENDER_UPN: sim.noticeSenderUpn,
+    ...workerEnvFor(sim),
     TAP_POLICY_CACHE_SECONDS: '0',
     ...opts.workerEnv,
   });

@@ -59,19 +59,8 @@ export function gatewayFor(sim: GraphSim): TenantGateway {
   return createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, graphBaseUrl: sim.url });
 }
 
-/** The worker's environment against `sim`, for child processes (the CLIs) and the stack. */
-export function workerEnvFor(sim: GraphSim): Record<string, string> {
-  return {
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.url,
-    GRAPH_BASE_URL: sim.url,
-    TAP_PILOT_GROUP_ID: sim.tapPilotGroupId,
-    WEB_SIGNIN_DEVICE_GROUP_ID: sim.webSignInDeviceGroupId,
-    NOTICE_SENDER_UPN: sim.noticeSenderUpn,
-  };
-}
+/** The worker's environment against `sim` (kept here too: the readiness tests import it from this file). */
+export { workerEnvFor } from '@hirepass/graph-sim';
 
 export async function doctorOn(tenant: TenantDefinition): Promise<DoctorReport> {
   const sim = await startGraphSim({ port: 0, tenant });

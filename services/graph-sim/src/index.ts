@@ -122,3 +122,22 @@ export async function startGraphSim(opts: GraphSimOptions = {}): Promise<GraphSi
     },
   };
 }
+
+/**
+ * The hirepass worker's environment for a simulated tenant (the variables of spec/config.md),
+ * so tests, benchmarks and the readiness CLIs wire a worker to it the same way.
+ */
+export function workerEnvFor(
+  sim: Pick<GraphSim, 'url' | 'tenantId' | 'clientId' | 'clientSecret' | 'tapPilotGroupId' | 'webSignInDeviceGroupId' | 'noticeSenderUpn'>,
+): Record<string, string> {
+  return {
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: sim.clientSecret,
+    AZURE_AUTHORITY_HOST: sim.url,
+    GRAPH_BASE_URL: sim.url,
+    TAP_PILOT_GROUP_ID: sim.tapPilotGroupId,
+    WEB_SIGNIN_DEVICE_GROUP_ID: sim.webSignInDeviceGroupId,
+    NOTICE_SENDER_UPN: sim.noticeSenderUpn,
+  };
+}

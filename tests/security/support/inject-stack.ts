@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { QUEUES, loadApiConfig, loadWorkerConfig, type ApiConfig } from '@hirepass/core';
 import { buildApp } from '@hirepass/api';
 import { startWorker, type RunningWorker } from '@hirepass/worker';
-import { startGraphSim, type GraphSim } from '@hirepass/graph-sim';
+import { startGraphSim, type GraphSim, workerEnvFor } from '@hirepass/graph-sim';
 import { LogSink } from '../../helpers/log-sink';
 import { deleteByPrefix } from '../../helpers/redis-dump';
 
@@ -63,14 +63,7 @@ export async function startInjectStack(apiEnv: Record<string, string> = {}): Pro
   const worker = await startWorker({
     config: loadWorkerConfig({
       ...shared,
-      AZURE_TENANT_ID: sim.tenantId,
-      AZURE_CLIENT_ID: sim.clientId,
-      AZURE_CLIENT_SECRET: sim.clientSecret,
-      AZURE_AUTHORITY_HOST: sim.url,
-      GRAPH_BASE_URL: sim.url,
-      TAP_PILOT_GROUP_ID: sim.tapPilotGroupId,
-      WEB_SIGNIN_DEVICE_GROUP_ID: sim.webSignInDeviceGroupId,
-      NOTICE_SENDER_UPN: sim.noticeSenderUpn,
+      ...workerEnvFor(sim),
     }),
     logDestination: logs,
   });
