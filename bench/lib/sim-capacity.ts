@@ -3,7 +3,7 @@ import { load, type LoadRun } from './load';
 import type { SimProcess } from './sim-process';
 
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
-const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled';
+const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled,isManaged';
 const TAP_POLICY = '/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 
 interface Hire {

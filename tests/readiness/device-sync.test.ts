@@ -26,13 +26,30 @@ describe('device sync', () => {
     expect(synced?.graphRequestId).toBe(stack.sim.control.syncs()[0]!.requestId);
   });
 
-  it('a device not enrolled in Intune yet is a warning, not a failure', async () => {
+  it('a device Entra reports as not managed is a warning, not a failure, and costs no Intune lookup', async () => {
     const device = stack.sim.control.addDevice({ displayName: 'NEW-LAPTOP' });
+    const lookups = () => stack.sim.control.counts()['intune.managedDevices.list'] ?? 0;
+    const before = lookups();
     await postHire(stack, 'E-SYNC-2', 'hire05@contoso.com', device.deviceId);
     const r = await recordWhen(stack, 'E-SYNC-2', 'notified', (x) => x.status === 'notified');
     expect(r.steps.device.state).toBe('done');
+    expect(r.entra.deviceIsManaged).toBe(false);
+    expect(r.deviceSync).toMatchObject({ outcome: 'not-enrolled' });
+    expect(r.warnings.filter((w) => w.startsWith(SYNC_WARNING_PREFIX))).toEqual([
+      `${SYNC_WARNING_PREFIX} ${device.deviceId} skipped: Entra reports it is not managed by an MDM (isManaged false), so the Web Sign-in profile arrives when it enrols in Intune`,
+    ]);
+    expect(lookups()).toBe(before);
+    expect(stack.sim.control.syncs().filter((s) => s.azureADDeviceId === device.deviceId)).toEqual([]);
+  });
+
+  it('a device managed by another MDM is looked up in Intune, found missing, and is a warning', async () => {
+    const device = stack.sim.control.addDevice({ displayName: 'OTHER-MDM', isManaged: true });
+    const lookups = () => stack.sim.control.counts()['intune.managedDevices.list'] ?? 0;
+    const before = lookups();
+    await postHire(stack, 'E-SYNC-3', 'hire06@contoso.com', device.deviceId);
+    const r = await recordWhen(stack, 'E-SYNC-3', 'notified', (x) => x.status === 'notified');
     expect(r.deviceSync).toMatchObject({ outcome: 'not-enrolled' });
     expect(r.warnings.filter((w) => w.startsWith(SYNC_WARNING_PREFIX))).toEqual([`${SYNC_WARNING_PREFIX} ${device.deviceId} skipped: it is not enrolled in Intune yet, so the Web Sign-in profile arrives when it enrols`]);
-    expect(stack.sim.control.syncs().filter((s) => s.azureADDeviceId === device.deviceId)).toEqual([]);
+    expect(lookups()).toBe(before + 1);
   });
 });

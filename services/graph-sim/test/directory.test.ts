@@ -109,6 +109,15 @@ describe('groups and devices', () => {
     expect(byKey.deviceId).toBe(JANE_DEVICE_ID);
   });
 
+  it('isManaged follows Intune enrolment: true with a managed device, false for a device only registered in Entra', async () => {
+    const c = graphClient(sim);
+    const enrolled = await c.api('/devices').filter(`deviceId eq '${JANE_DEVICE_ID}'`).select('id,isManaged,mdmAppId').get();
+    expect(enrolled.value[0]).toMatchObject({ isManaged: true, mdmAppId: '0000000a-0000-0000-c000-000000000000' });
+    const fresh = sim.control.addDevice({ displayName: 'UNENROLLED-1' });
+    const bare = await c.api('/devices').filter(`deviceId eq '${fresh.deviceId}'`).select('id,isManaged,mdmAppId').get();
+    expect(bare.value[0]).toEqual({ id: fresh.id, isManaged: false, mdmAppId: null });
+  });
+
   it('needs a device permission for devices (403 with a second app granted less)', async () => {
     const second = tenantWithApp(['User.Read.All']);
     const other = await withSim({ tenant: second.tenant });

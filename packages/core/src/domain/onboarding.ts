@@ -96,6 +96,8 @@ export interface OnboardingRecord {
     deviceObjectId?: string;
     deviceTrustType?: string;
     deviceOsVersion?: string;
+    /** Entra's isManaged for the device: false means Intune has no managed device to sync. */
+    deviceIsManaged?: boolean;
   };
   steps: Record<StepName, StepRecord>;
   memberships: MembershipRecord[];

@@ -35,6 +35,11 @@ export interface DirectoryDevice {
   operatingSystem: string | null;
   operatingSystemVersion: string | null;
   accountEnabled: boolean;
+  /**
+   * Entra's own flag for a device managed by an MDM (Intune sets it at enrolment). false means
+   * there is no Intune managed device to sync; null when Graph did not say.
+   */
+  isManaged: boolean | null;
 }
 
 export interface TapPolicy {

@@ -66,7 +66,7 @@ const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
 /** The manager in the same answer as the user (`GET /users/{id}?$expand=manager(...)`): one call, not two. */
 const MANAGER_EXPAND = 'manager($select=id,userPrincipalName,displayName,mail)';
-const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled';
+const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled,isManaged';
 const TAP_POLICY_PATH = '/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 
 /** Carries a sorted token failure through the SDK, which rethrows GraphClientErrors untouched. */
@@ -204,6 +204,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
       operatingSystem: d.operatingSystem ?? null,
       operatingSystemVersion: d.operatingSystemVersion ?? null,
       accountEnabled: d.accountEnabled ?? true,
+      isManaged: typeof d.isManaged === 'boolean' ? d.isManaged : null,
     };
   }
 

@@ -171,7 +171,7 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
       x.steps.membership = { state: 'pending' };
       // The pass belongs to the old account: it goes.
       if (x.tap || x.tapCreateInFlight) bump = true;
-      x.entra = { deviceObjectId: x.entra.deviceObjectId, deviceTrustType: x.entra.deviceTrustType, deviceOsVersion: x.entra.deviceOsVersion };
+      x.entra = { deviceObjectId: x.entra.deviceObjectId, deviceTrustType: x.entra.deviceTrustType, deviceOsVersion: x.entra.deviceOsVersion, deviceIsManaged: x.entra.deviceIsManaged };
     }
     if (managerChanged) {
       ends.changes.push('manager');
@@ -187,7 +187,7 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
     if (deviceChanged) {
       ends.changes.push('deviceId');
       x.steps.device = { state: 'pending' };
-      x.entra = { ...x.entra, deviceObjectId: undefined, deviceTrustType: undefined, deviceOsVersion: undefined };
+      x.entra = { ...x.entra, deviceObjectId: undefined, deviceTrustType: undefined, deviceOsVersion: undefined, deviceIsManaged: undefined };
       x.warnings = x.warnings.filter((w) => !w.startsWith('device runs Windows'));
     }
     if (planChanged) {

@@ -12,22 +12,31 @@ const DEVICE_PROPS = [
   'operatingSystemVersion', 'physicalIds', 'profileType', 'registrationDateTime', 'systemLabels', 'trustType',
 ] as const;
 
-export function deviceEntity(d: DeviceDefinition): Record<string, unknown> {
+/**
+ * Intune sets isManaged on the Entra device at enrolment, so a device with an Intune managed
+ * device is managed whatever the tenant file says; otherwise the file decides (another MDM),
+ * false when it is silent.
+ */
+export function deviceEntity(d: DeviceDefinition, state: { managedDevices: ReadonlyMap<string, { azureADDeviceId: string }> }): Record<string, unknown> {
+  const key = d.deviceId.toLowerCase();
+  const enrolled = [...state.managedDevices.values()].some((m) => m.azureADDeviceId.toLowerCase() === key);
+  const isManaged = enrolled || d.isManaged === true ? true : d.isManaged === null ? null : false;
   return {
     ...d,
+    isManaged,
     registeredOwnerId: undefined,
     physicalIds: [],
     systemLabels: [],
     profileType: d.trustType === 'Workplace' ? 'RegisteredDevice' : null,
     onPremisesSyncEnabled: d.trustType === 'ServerAd' ? true : null,
     deviceOwnership: d.trustType === 'Workplace' ? 'Personal' : 'Company',
-    mdmAppId: d.isManaged ? '0000000a-0000-0000-c000-000000000000' : null,
+    mdmAppId: isManaged ? '0000000a-0000-0000-c000-000000000000' : null,
   };
 }
 
 function respond(ctx: RouteContext, d: DeviceDefinition) {
   const select = parseSelect(ctx.req.query, DEVICE_PROPS, 'microsoft.graph.device');
-  return ok({ '@odata.context': context(ctx, 'devices/$entity'), ...project(deviceEntity(d), select, DEVICE_PROPS, DEVICE_PROPS) });
+  return ok({ '@odata.context': context(ctx, 'devices/$entity'), ...project(deviceEntity(d, ctx.state), select, DEVICE_PROPS, DEVICE_PROPS) });
 }
 
 export const deviceRoutes: Route[] = [
@@ -46,7 +55,7 @@ export const deviceRoutes: Route[] = [
       const value = [...ctx.state.devices.values()]
         .filter((d) => matchesFilter(d as unknown as Record<string, unknown>, filter))
         .slice(0, top)
-        .map(deviceEntity)
+        .map((d) => deviceEntity(d, ctx.state))
         .map((d) => project(d, select, DEVICE_PROPS, DEVICE_PROPS));
       return ok({ '@odata.context': context(ctx, 'devices'), value });
     },

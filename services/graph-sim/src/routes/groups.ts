@@ -54,7 +54,7 @@ export function memberEntity(ctx: RouteContext, id: string): Record<string, unkn
   const u = ctx.state.users.get(id);
   if (u) return { '@odata.type': '#microsoft.graph.user', ...project(userEntity(u), undefined, ['id', 'displayName', 'userPrincipalName', 'mail'], []) };
   const d = ctx.state.devices.get(id);
-  if (d) return { '@odata.type': '#microsoft.graph.device', ...project(deviceEntity(d), undefined, ['id', 'deviceId', 'displayName', 'operatingSystem', 'operatingSystemVersion', 'trustType'], []) };
+  if (d) return { '@odata.type': '#microsoft.graph.device', ...project(deviceEntity(d, ctx.state), undefined, ['id', 'deviceId', 'displayName', 'operatingSystem', 'operatingSystemVersion', 'trustType'], []) };
   const g = ctx.state.groups.get(id);
   return { '@odata.type': '#microsoft.graph.group', id, displayName: g?.def.displayName ?? null };
 }

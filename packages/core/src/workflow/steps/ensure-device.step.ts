@@ -47,6 +47,7 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
     x.entra.deviceObjectId = device.id;
     x.entra.deviceTrustType = device.trustType ?? undefined;
     x.entra.deviceOsVersion = device.operatingSystemVersion ?? undefined;
+    x.entra.deviceIsManaged = device.isManaged ?? undefined;
   };
   if (device.trustType === 'ServerAd') return void (await skip('device is hybrid joined (trustType ServerAd)', record));
   if (device.trustType === 'Workplace') return void (await skip('device is registered, not joined (trustType Workplace)', record));

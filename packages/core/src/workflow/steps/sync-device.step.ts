@@ -17,12 +17,20 @@ const SETTLED: ReadonlySet<string> = new Set(['synced', 'not-enrolled']);
  * settles it too: enrolment itself brings the device its assigned profiles, so there is nothing
  * to nudge, and looking again at activation would cost a Graph call per onboarding (issue 8). Only
  * a failed sync is tried again by the next run of the steps.
+ *
+ * Entra already said, in step 3's device lookup, whether an MDM manages the device
+ * (`isManaged`). When it says no, Intune has no managed device for it and the Intune lookup is
+ * skipped (one Graph call fewer per onboarding, issue 8). When it says yes, or nothing, Intune is
+ * asked: another MDM may be the one managing it.
  */
 export async function syncDevice(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
   const r = await loadCurrent(ports, ref);
   const deviceId = r.hire.deviceId;
   if (!deviceId || !syncDue(r)) return;
 
+  if (r.entra.deviceIsManaged === false) {
+    return await note(ports, ref, r, { deviceId, outcome: 'not-enrolled' }, `${SYNC_WARNING_PREFIX} ${deviceId} skipped: Entra reports it is not managed by an MDM (isManaged false), so the Web Sign-in profile arrives when it enrols in Intune`);
+  }
   try {
     const managed = await ports.graph.findManagedDevice(deviceId);
     const res = managed ? await ports.graph.syncManagedDevice(managed.id) : null;
