@@ -16,6 +16,7 @@ export * from './store/onboarding-store';
 export * from './store/event-receipts';
 export * from './store/audit-trail';
 export * from './store/reveal-links';
+export * from './store/mailbox-slots';
 export * from './logging/redact';
 export * from './graph/graph-errors';
 export * from './graph/msgraph.adapter';

@@ -1,6 +1,7 @@
 import { TokenIssuer } from './auth/tokens';
 import { SimClock } from './clock';
 import { Faults } from './faults';
+import { MailboxConcurrency } from './mailbox';
 import type { Route } from './graph/route';
 import { deviceRoutes } from './routes/devices';
 import { domainRoutes } from './routes/domains';
@@ -46,6 +47,7 @@ export class SimCore {
   readonly clock = new SimClock();
   readonly faults = new Faults();
   readonly throttle = new Throttle();
+  readonly mailboxes = new MailboxConcurrency();
   readonly issuer = new TokenIssuer();
   readonly routes = ROUTES;
   readonly log: RequestLogEntry[] = [];
@@ -81,6 +83,7 @@ export class SimCore {
     this.state = new TenantState(this.tenant, this.clock, this.defaultReplicationLagMs);
     this.faults.clear();
     this.throttle.configure(null);
+    this.mailboxes.reset();
     this.clock.setOffset(0);
     this.log.length = 0;
     this.counts.clear();

@@ -67,15 +67,35 @@ function authenticate(core: SimCore, call: GraphCall): { app: AppDefinition; rol
   return { app, roles: v.claims.roles };
 }
 
+type BatchRunner = (core: SimCore, call: GraphCall, caller: { app: AppDefinition; roles: readonly string[] }) => Promise<GraphResult>;
+
+const SEND_MAIL = /^\/users\/([^/]+)\/sendMail$/i;
+
+/**
+ * Outlook counts a mailbox's requests from arrival to answer (graph.md "Notices"): a sendMail
+ * takes a slot of its sender's mailbox for as long as it runs, and one over the limit is refused
+ * (after authentication and permissions, like any Graph answer) while the others go on.
+ */
+export async function executeGraph(core: SimCore, call: GraphCall, batch?: BatchRunner): Promise<Outcome> {
+  const m = call.method === 'POST' ? SEND_MAIL.exec(call.path) : null;
+  if (!m) return executeAdmitted(core, call, batch, false);
+  const who = decodeURIComponent(m[1]!);
+  const mailbox = core.state.findUser(who)?.id ?? who.toLowerCase();
+  const admitted = core.mailboxes.enter(mailbox);
+  if (!admitted) return executeAdmitted(core, call, batch, true);
+  core.mailboxes.note();
+  try {
+    return await executeAdmitted(core, call, batch, false);
+  } finally {
+    core.mailboxes.leave(mailbox);
+  }
+}
+
 /**
  * Runs one Graph call through the order a real request meets: injected faults, authentication,
  * routing, permissions, the throttle, the body, the handler; then commit-then-fail if asked for.
  */
-export async function executeGraph(
-  core: SimCore,
-  call: GraphCall,
-  batch?: (core: SimCore, call: GraphCall, caller: { app: AppDefinition; roles: readonly string[] }) => Promise<GraphResult>,
-): Promise<Outcome> {
+async function executeAdmitted(core: SimCore, call: GraphCall, batch: BatchRunner | undefined, overMailboxLimit: boolean): Promise<Outcome> {
   const started = Date.now();
   const found = lookup(core.routes, call.method, call.version, call.path);
   const isBatch = batch !== undefined && call.method === 'POST' && /^\/\$batch$/i.test(call.path);
@@ -134,6 +154,7 @@ export async function executeGraph(
     if (found.kind === 'none') throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${found.segment}'.`);
     const { route, params } = found.match;
     if (route.permissions.length > 0 && !route.permissions.some((p) => caller.roles.includes(p))) throw denied();
+    if (overMailboxLimit) throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
     const cost = route.cost ?? 1;
     const verdict = core.throttle.check(core.state.tenantId, caller.app.appId, route.write, cost, core.clock.now());
     if (verdict) {

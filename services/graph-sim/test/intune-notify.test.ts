@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphSim, type GraphSim } from '@hirepass/graph-sim';
-import { JANE, SAM, graphClient, graphError, tenantWithApp, userId, withSim } from './helpers';
+import { JANE, SAM, graphClient, graphError, noRetry, tenantWithApp, userId, withSim } from './helpers';
 
 const POLICIES = '/deviceManagement/configurationPolicies';
 const groupTarget = (groupId: string) => ({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId } });
@@ -81,6 +81,24 @@ describe('notices', () => {
     expect(noRecipient.statusCode).toBe(400);
     const sender = await graphError(c.api('/users/nobody@contoso.com/sendMail').post(mail(SAM)));
     expect(sender.statusCode).toBe(404);
+  });
+
+  it("enforces Outlook's 4 concurrent requests per mailbox: the fifth and sixth are refused with 429 ApplicationThrottled", async () => {
+    const c = graphClient(sim);
+    sim.control.setFaults([{ kind: 'latency', latencyMs: 400, pathPattern: '/sendMail$' }]);
+    try {
+      const sends = Array.from({ length: 6 }, () => noRetry(c.api(`/users/${sim.noticeSenderUpn}/sendMail`)).post(mail(SAM)).then(() => null, (err) => err as { statusCode: number; code: string; message: string; headers?: Headers }));
+      const refused = (await Promise.all(sends)).filter((e) => e !== null);
+      expect(refused).toHaveLength(2);
+      for (const e of refused) {
+        expect(e).toMatchObject({ statusCode: 429, code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' });
+        expect(e.headers?.get('retry-after')).toBe('1');
+      }
+      // The slots come back with the answers: the next request goes through.
+      await c.api(`/users/${sim.noticeSenderUpn}/sendMail`).post(mail(SAM));
+    } finally {
+      sim.control.setFaults([]);
+    }
   });
 
   it('captures sendActivityNotification (204) and needs TeamsActivity.Send', async () => {

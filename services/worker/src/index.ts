@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import {
   AuditTrail,
+  MailboxSlots,
   OnboardingStore,
   PasscodeCipher,
   QUEUES,
@@ -100,7 +101,8 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   // Tenant readiness (issue 9): start-up checks, pause, brake and dry-run before every TAP.
   const issuance = startIssuance({ config, graph: rawGraph, redis, clock, log, audit: stores.audit, workerId });
   const graph = withTapPolicyCache(issuance.graph, config.tapPolicyCacheMs, clock);
-  const portsFor = (jobLog: pino.Logger): WorkflowPorts => ({ graph, clock, settings: config, log: jobLog, ...stores, issuance: issuance.gate });
+  const mailboxSlots = new MailboxSlots(redis, config.queuePrefix, config.noticeMailboxConcurrency);
+  const portsFor = (jobLog: pino.Logger): WorkflowPorts => ({ graph, clock, settings: config, log: jobLog, ...stores, issuance: issuance.gate, mailboxSlots });
 
   const queueOpts = { connection: bullConnection, prefix: config.queuePrefix };
   const onboardingQueue = new Queue(QUEUES.onboarding, queueOpts);

@@ -90,6 +90,7 @@ beforeAll(async () => {
     webSignInDeviceGroupId: sim.webSignInDeviceGroupId,
     noticeSenderUpn: sim.noticeSenderUpn,
     concurrency: 4,
+    noticeMailboxConcurrency: 4,
     userLookupWindowMs: 60 * 60_000,
     replicationWindowMs: 30 * 60_000,
     tapPolicyCacheMs: 0,

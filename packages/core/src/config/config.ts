@@ -73,7 +73,10 @@ const workerSchema = z
     WEB_SIGNIN_DEVICE_GROUP_ID: guid,
     NOTICE_SENDER_UPN: upn,
     // Not in spec/config.md's table: tuning knobs with safe defaults.
-    WORKER_CONCURRENCY: intInRange(1, 1000).default(20),
+    // 50 jobs in flight hide ~0.4 s of Graph latency per onboarding (bench/README.md "Burst drain").
+    WORKER_CONCURRENCY: intInRange(1, 1000).default(50),
+    // Outlook serves 4 concurrent requests per mailbox (graph.md "Notices"); shared by all workers.
+    NOTICE_MAILBOX_CONCURRENCY: intInRange(1, 4).default(4),
     USER_LOOKUP_WINDOW_MINUTES: intInRange(0, 43_200).default(2880),
     REPLICATION_WINDOW_MINUTES: intInRange(0, 1440).default(30),
     TAP_POLICY_CACHE_SECONDS: intInRange(0, 3600).default(60),
@@ -113,6 +116,7 @@ const workerSchema = z
     webSignInDeviceGroupId: e.WEB_SIGNIN_DEVICE_GROUP_ID,
     noticeSenderUpn: e.NOTICE_SENDER_UPN,
     concurrency: e.WORKER_CONCURRENCY,
+    noticeMailboxConcurrency: e.NOTICE_MAILBOX_CONCURRENCY,
     userLookupWindowMs: e.USER_LOOKUP_WINDOW_MINUTES * 60_000,
     replicationWindowMs: e.REPLICATION_WINDOW_MINUTES * 60_000,
     tapPolicyCacheMs: e.TAP_POLICY_CACHE_SECONDS * 1000,

@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     sealedPasscode: (employeeId: string, tapId: string) => `${prefix}:passcode:${employeeId}:${tapId}`,
     /** One job at a time per employee (the worker's employee lease): token, with a TTL. */
     employeeLease: (employeeId: string) => `${prefix}:lease:${employeeId}`,
+    /** Sorted set of the sendMail calls in flight from one mailbox (holder → lease end, ms): Outlook's concurrency limit. */
+    mailboxSlots: (mailbox: string) => `${prefix}:mailbox-slots:${mailbox.toLowerCase()}`,
     /**
      * Counters that expire by themselves: @fastify/rate-limit's (its nameSpace is this with an
      * empty scope) and the reveal page's attempt limits. Tests that look for stored data skip them.

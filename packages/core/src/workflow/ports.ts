@@ -5,6 +5,7 @@ import type { GraphGateway } from '../graph/graph.port';
 import type { AuditTrail } from '../store/audit-trail';
 import type { OnboardingStore } from '../store/onboarding-store';
 import type { RevealLinks } from '../store/reveal-links';
+import type { MailboxSlotsPort } from '../store/mailbox-slots';
 import type { IssuanceGuardPort } from '../readiness/issuance-guard';
 
 /** The part of the worker's configuration the workflow reads. */
@@ -40,6 +41,8 @@ export interface WorkflowPorts {
   log: WorkflowLog;
   /** Tenant readiness gate, ops pause, blast-radius brake, dry-run (issue 9); absent = always open. */
   issuance?: IssuanceGuardPort;
+  /** Outlook's concurrent-request limit of the sender mailbox, shared by every worker; absent = unbounded. */
+  mailboxSlots?: MailboxSlotsPort;
 }
 
 /** What every onboarding job carries; a job whose ids no longer match the record is stale. */

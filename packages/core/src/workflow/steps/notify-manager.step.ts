@@ -66,11 +66,6 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
     expiresAt: tap.expiresAt,
     createdAt: now.toISOString(),
   });
-  await updateCurrent(ports, ref, (x) => {
-    x.reveal = { tokenHash, state: 'active' };
-    x.notice = { state: 'sending', to, generation: ref.generation };
-  });
-
   const mail = renderNoticeMail({
     managerName: r.entra.managerName,
     hireName: displayName,
@@ -83,21 +78,32 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
     revealUrl: `${ports.settings.publicBaseUrl}/reveal/${token}`,
   });
 
+  // A slot of the sender mailbox (Outlook's concurrency limit), taken before the record says
+  // 'sending': a crash while waiting for one must not look like an interrupted send.
+  const slot = await ports.mailboxSlots?.acquire(ports.settings.noticeSenderUpn);
   let res;
   try {
-    res = await ports.graph.sendMail(ports.settings.noticeSenderUpn, { to, subject: mail.subject, html: mail.html });
-  } catch (err) {
-    if (isAmbiguousWriteFailure(err)) {
-      const why = isWorkflowError(err) ? err.reason : String(err);
-      return markUnknown(ports, ref, `sendMail got no clear answer (${why}); it may have been sent, so it is not sent again`, isWorkflowError(err) ? err.graph?.requestId : undefined);
-    }
-    // Refused: nothing was sent. End this link and try afresh later (BullMQ's retry).
-    await ports.links.end(tokenHash, 'revoked', ports.clock.now());
     await updateCurrent(ports, ref, (x) => {
-      x.reveal = null;
-      x.notice = { state: 'pending' };
+      x.reveal = { tokenHash, state: 'active' };
+      x.notice = { state: 'sending', to, generation: ref.generation };
     });
-    throw err;
+    try {
+      res = await ports.graph.sendMail(ports.settings.noticeSenderUpn, { to, subject: mail.subject, html: mail.html });
+    } catch (err) {
+      if (isAmbiguousWriteFailure(err)) {
+        const why = isWorkflowError(err) ? err.reason : String(err);
+        return markUnknown(ports, ref, `sendMail got no clear answer (${why}); it may have been sent, so it is not sent again`, isWorkflowError(err) ? err.graph?.requestId : undefined);
+      }
+      // Refused: nothing was sent. End this link and try afresh later (BullMQ's retry).
+      await ports.links.end(tokenHash, 'revoked', ports.clock.now());
+      await updateCurrent(ports, ref, (x) => {
+        x.reveal = null;
+        x.notice = { state: 'pending' };
+      });
+      throw err;
+    }
+  } finally {
+    await slot?.release();
   }
 
   const sentAt = ports.clock.now();

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransientError } from '../errors';
+import { redisKeys } from './keys';
+import { MailboxSlots } from './mailbox-slots';
+
+const MAILBOX = 'hirepass-notices@contoso.com';
+
+describe('MailboxSlots (Outlook concurrency per mailbox, shared through Redis)', () => {
+  let a: Redis;
+  let b: Redis;
+  const prefix = `t-slots-${randomUUID().slice(0, 8)}`;
+  beforeAll(() => {
+    a = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    b = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  });
+  afterAll(async () => {
+    const keys = await a.keys(`${prefix}:*`);
+    if (keys.length) await a.del(...keys);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('hands out at most `limit` slots across processes; a waiter gets the first one released', async () => {
+    const here = new MailboxSlots(a, prefix, 2);
+    const there = new MailboxSlots(b, prefix, 2);
+    const s1 = await here.acquire(MAILBOX);
+    const s2 = await there.acquire(MAILBOX);
+    let third = false;
+    const waiting = here.acquire(MAILBOX.toUpperCase()).then((s) => {
+      third = true;
+      return s;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(third).toBe(false);
+    expect(await a.zcard(redisKeys(prefix).mailboxSlots(MAILBOX))).toBe(2);
+    await s1.release();
+    const s3 = await waiting;
+    expect(third).toBe(true);
+    await Promise.all([s2.release(), s3.release()]);
+    expect(await a.zcard(redisKeys(prefix).mailboxSlots(MAILBOX))).toBe(0);
+  });
+
+  it('frees the slot of a holder that died once its lease ends', async () => {
+    const slots = new MailboxSlots(a, prefix, 1, 5_000, 300);
+    await slots.acquire('dead@contoso.com'); // never released
+    const started = Date.now();
+    const next = await slots.acquire('dead@contoso.com');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await next.release();
+  });
+
+  it('gives up after its wait with a retryable error naming the mailbox', async () => {
+    const slots = new MailboxSlots(a, prefix, 1, 200);
+    const held = await slots.acquire('busy@contoso.com');
+    const err = await slots.acquire('busy@contoso.com').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as Error).message).toContain('busy@contoso.com');
+    await held.release();
+  });
+});

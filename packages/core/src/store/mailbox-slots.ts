@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { TransientError } from '../errors';
+import { redisKeys } from './keys';
+
+/**
+ * Outlook serves at most 4 concurrent requests per mailbox (graph.md "Notices"), and every
+ * notice is sent from one mailbox (NOTICE_SENDER_UPN). A worker at WORKER_CONCURRENCY 50, or
+ * several workers, would exceed that in a burst, and the 429s that follow pause the whole
+ * queue. So each sendMail first takes one of `limit` slots shared by every worker process.
+ *
+ * A slot is a member of a sorted set scored by its lease end (Redis's own clock, so processes
+ * on different machines agree); a holder that dies frees its slot when the lease ends. The
+ * lease outlasts a Graph call's timeout (30 s), so a live holder never loses it.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+export const MAILBOX_SLOT_LEASE_MS = 60_000;
+/** How long a send waits for a slot before its job is retried instead (something is stuck). */
+export const MAILBOX_SLOT_WAIT_MS = 60_000;
+
+export interface MailboxSlot {
+  release(): Promise<void>;
+}
+
+/** What the notice step needs: a slot of the sender mailbox, held around one sendMail. */
+export interface MailboxSlotsPort {
+  acquire(mailbox: string): Promise<MailboxSlot>;
+}
+
+export class MailboxSlots implements MailboxSlotsPort {
+  readonly #redis: Redis;
+  readonly #keys: ReturnType<typeof redisKeys>;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    readonly limit: number,
+    private readonly waitMs = MAILBOX_SLOT_WAIT_MS,
+    private readonly leaseMs = MAILBOX_SLOT_LEASE_MS,
+  ) {
+    this.#redis = redis;
+    this.#keys = redisKeys(prefix);
+  }
+
+  async acquire(mailbox: string): Promise<MailboxSlot> {
+    const key = this.#keys.mailboxSlots(mailbox);
+    const holder = randomUUID();
+    const deadline = Date.now() + this.waitMs;
+    // Polling, short and jittered: a slot is held for one Graph call (milliseconds to a few
+    // hundred), so a waiter gets one soon; a blocking list would need a release to push.
+    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+      if ((await this.#redis.eval(ACQUIRE, 1, key, String(this.limit), String(this.leaseMs), holder)) === 1) {
+        const redis = this.#redis;
+        return { release: () => redis.zrem(key, holder).then(() => undefined, () => undefined) };
+      }
+      if (Date.now() >= deadline) throw new TransientError(`no free sendMail slot of mailbox ${mailbox} after ${this.waitMs / 1000} s (${this.limit} in use)`);
+      await new Promise((r) => setTimeout(r, wait / 2 + Math.random() * wait));
+    }
+  }
+}
