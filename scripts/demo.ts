@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WORKER_NODE_FLAGS } from '../services/worker/src/node-flags';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
@@ -27,8 +28,8 @@ function stopAll(code = 0): void {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-function run(name: string, script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
+function run(name: string, script: string, env: Record<string, string>, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(repoRoot, script)], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     NOTICE_SENDER_UPN: conn.noticeSenderUpn,
     NODE_EXTRA_CA_CERTS: conn.caCertPath,
     WORKER_METRICS_PORT: process.env.WORKER_METRICS_PORT ?? '9464',
-  });
+  }, WORKER_NODE_FLAGS);
   await waitFor('the API', async () => {
     try {
       return (await fetch(`${apiUrl}/readyz`)).ok ? true : null;

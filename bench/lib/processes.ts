@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WORKER_NODE_FLAGS } from '../../services/worker/src/node-flags';
 import { workerEnvFor } from '@hirepass/graph-sim';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -99,7 +100,7 @@ export function workerEnv(sim: SimInfo, prefix: string, extra: Record<string, st
 
 /**
  * `count` worker processes exactly as operators start them (`services/worker/src/main.ts`
- * under tsx), each with the same env. Ready once each has written its heartbeat.
+ * under tsx, with WORKER_NODE_FLAGS as `npm run start:worker` has them), each with the same env. Ready once each has written its heartbeat.
  */
 export function startWorkers(count: number, env: Record<string, string>): WorkerFleet {
   const logs = { warn: 0, error: 0, lastErrors: [] as string[] };
@@ -107,7 +108,7 @@ export function startWorkers(count: number, env: Record<string, string>): Worker
   for (let i = 0; i < count; i++) {
     // BENCH_WORKER_NODE_ARGS: node flags NODE_OPTIONS refuses, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'services', 'worker', 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'services', 'worker', 'src', 'main.ts')], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
