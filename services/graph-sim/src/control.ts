@@ -3,7 +3,7 @@ import type { RequestLogEntry, SimCore } from './core';
 import { validateRules, type FaultRule } from './faults';
 import { json, type HttpOut } from './http';
 import type { MailRecord, NotificationRecord, SyncRecord, TapRecord } from './tenant/state';
-import type { DeviceDefinition, TapPolicyDefinition, TenantDefinition, UserDefinition } from './tenant/types';
+import type { DeviceDefinition, ManagedDeviceDefinition, TapPolicyDefinition, TenantDefinition, UserDefinition } from './tenant/types';
 import type { ThrottleConfig } from './throttle';
 
 export type TapView = Omit<TapRecord, 'replacedAt' | 'usedAt'> & { replacedAt?: string; usedAt?: string };
@@ -31,6 +31,8 @@ export interface SimControl {
   counts(): Record<string, number>;
   addUser(user: Partial<UserDefinition> & { userPrincipalName: string }): UserDefinition;
   addDevice(device: Partial<DeviceDefinition> & { displayName: string }): DeviceDefinition;
+  /** Enrols a device in Intune: a managed device with the device's id as azureADDeviceId. */
+  addManagedDevice(device: Partial<ManagedDeviceDefinition> & { azureADDeviceId: string }): ManagedDeviceDefinition;
   /** Adds directly (no Graph call, no permission check); counts for TAP policy after the replication lag like any change. */
   addGroupMember(groupId: string, objectId: string): void;
   setTapPolicy(patch: Partial<TapPolicyDefinition>): TapPolicyDefinition;
@@ -97,6 +99,22 @@ export function createControl(core: SimCore): SimControl {
       core.state.devices.set(device.id, device);
       return copy(device);
     },
+    addManagedDevice(partial) {
+      const managed: ManagedDeviceDefinition = {
+        id: randomUUID(),
+        deviceName: partial.azureADDeviceId,
+        operatingSystem: 'Windows',
+        osVersion: '10.0.22631.4460',
+        managedDeviceOwnerType: 'company',
+        complianceState: 'compliant',
+        managementAgent: 'mdm',
+        enrolledDateTime: core.clock.iso(),
+        lastSyncDateTime: core.clock.iso(),
+        ...partial,
+      };
+      core.state.putManagedDevice(managed);
+      return copy(managed);
+    },
     addGroupMember(groupId, objectId) {
       if (!core.state.groups.has(groupId)) throw new Error(`no group ${groupId}`);
       if (!core.state.objectType(objectId)) throw new Error(`no object ${objectId}`);
@@ -143,6 +161,7 @@ export function handleControl(control: SimControl, core: SimCore, method: string
       case 'GET /_sim/counts': return json(200, control.counts());
       case 'POST /_sim/users': return json(201, control.addUser(b as Partial<UserDefinition> & { userPrincipalName: string }));
       case 'POST /_sim/devices': return json(201, control.addDevice(b as Partial<DeviceDefinition> & { displayName: string }));
+      case 'POST /_sim/managed-devices': return json(201, control.addManagedDevice(b as Partial<ManagedDeviceDefinition> & { azureADDeviceId: string }));
       case 'PATCH /_sim/tap-policy': return json(200, control.setTapPolicy(b as Partial<TapPolicyDefinition>));
     }
     const members = /^(GET|POST) \/_sim\/groups\/([^/]+)\/members$/.exec(route);

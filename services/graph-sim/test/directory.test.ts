@@ -116,6 +116,11 @@ describe('groups and devices', () => {
     const fresh = sim.control.addDevice({ displayName: 'UNENROLLED-1' });
     const bare = await c.api('/devices').filter(`deviceId eq '${fresh.deviceId}'`).select('id,isManaged,mdmAppId').get();
     expect(bare.value[0]).toEqual({ id: fresh.id, isManaged: false, mdmAppId: null });
+    const managed = sim.control.addManagedDevice({ azureADDeviceId: fresh.deviceId });
+    const now = await c.api('/devices').filter(`deviceId eq '${fresh.deviceId}'`).select('id,isManaged').get();
+    expect(now.value[0]).toEqual({ id: fresh.id, isManaged: true });
+    const found = await c.api('/deviceManagement/managedDevices').filter(`azureADDeviceId eq '${fresh.deviceId}'`).get();
+    expect(found.value.map((m: { id: string }) => m.id)).toEqual([managed.id]);
   });
 
   it('needs a device permission for devices (403 with a second app granted less)', async () => {

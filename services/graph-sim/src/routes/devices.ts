@@ -17,9 +17,8 @@ const DEVICE_PROPS = [
  * device is managed whatever the tenant file says; otherwise the file decides (another MDM),
  * false when it is silent.
  */
-export function deviceEntity(d: DeviceDefinition, state: { managedDevices: ReadonlyMap<string, { azureADDeviceId: string }> }): Record<string, unknown> {
-  const key = d.deviceId.toLowerCase();
-  const enrolled = [...state.managedDevices.values()].some((m) => m.azureADDeviceId.toLowerCase() === key);
+export function deviceEntity(d: DeviceDefinition, state: { enrolledDeviceIds: ReadonlySet<string> }): Record<string, unknown> {
+  const enrolled = state.enrolledDeviceIds.has(d.deviceId.toLowerCase());
   const isManaged = enrolled || d.isManaged === true ? true : d.isManaged === null ? null : false;
   return {
     ...d,

@@ -85,6 +85,8 @@ export class TenantState {
   readonly groups = new Map<string, GroupRecord>();
   readonly devices = new Map<string, DeviceDefinition>();
   readonly managedDevices = new Map<string, ManagedDeviceDefinition>();
+  /** Lower-cased azureADDeviceIds of the Intune managed devices: a device's isManaged. */
+  readonly enrolledDeviceIds = new Set<string>();
   readonly apps = new Map<string, AppDefinition>();
   readonly domains = new Map<string, DomainDefinition>();
   readonly configurationPolicies = new Map<string, ConfigurationPolicyDefinition>();
@@ -111,7 +113,7 @@ export class TenantState {
     // Members from the tenant file are old news: visible to policy evaluation at once.
     for (const g of d.groups) for (const m of g.members) this.addMember(g.id, m, 0);
     for (const dev of d.devices) this.devices.set(dev.id, dev);
-    for (const m of d.managedDevices) this.managedDevices.set(m.id, m);
+    for (const m of d.managedDevices) this.putManagedDevice(m);
     for (const a of d.apps) this.apps.set(a.appId, a);
     for (const dom of d.domains) this.domains.set(dom.id.toLowerCase(), dom);
     for (const p of d.configurationPolicies) this.configurationPolicies.set(p.id, p);
@@ -124,6 +126,11 @@ export class TenantState {
   }
 
   /** By object id or userPrincipalName, as Graph's /users/{id | userPrincipalName}. */
+  putManagedDevice(m: ManagedDeviceDefinition): void {
+    this.managedDevices.set(m.id, m);
+    this.enrolledDeviceIds.add(m.azureADDeviceId.toLowerCase());
+  }
+
   findUser(idOrUpn: string): UserDefinition | undefined {
     return this.users.get(idOrUpn) ?? this.users.get(this.upnIndex.get(idOrUpn.toLowerCase()) ?? '');
   }
