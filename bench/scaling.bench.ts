@@ -1,7 +1,7 @@
 /**
- * Scaling note (issue 8): onboardings/s with 1, 2 and 4 worker processes (concurrency 20 each,
- * no added latency: CPU-bound), and with concurrency 5, 20 and 50 in one process against 50 ms
- * of Graph latency (latency-bound). Short runs of BENCH_SCALING_HIRES hires each.
+ * Scaling note (issue 8): onboardings/s with 1, 2 and 4 worker processes (BENCH_CONCURRENCY each,
+ * 50 like WORKER_CONCURRENCY's default; no added latency: CPU-bound), and with concurrency 5, 20,
+ * 50 and 100 in one process against 50 ms of Graph latency (latency-bound). Short runs of BENCH_SCALING_HIRES hires each.
  *
  *   npx tsx bench/scaling.bench.ts                       (writes bench/results/scaling.json)
  *   BENCH_SCALING_HIRES=300 npx tsx bench/scaling.bench.ts
@@ -12,7 +12,8 @@ import { envInt, ratio, say, writeResult } from './lib/report';
 const HIRES = envInt('BENCH_SCALING_HIRES', 1000);
 const LATENCY_MS = envInt('BENCH_LATENCY_MS', 50);
 const PROCESSES = (process.env.BENCH_SCALING_PROCESSES ?? '1,2,4').split(',').map(Number);
-const CONCURRENCIES = (process.env.BENCH_SCALING_CONCURRENCY ?? '5,20,50').split(',').map(Number);
+const CONCURRENCIES = (process.env.BENCH_SCALING_CONCURRENCY ?? '5,20,50,100').split(',').map(Number);
+const PER_PROCESS = envInt('BENCH_CONCURRENCY', 50);
 const TIMEOUT_MS = Math.max(180, HIRES / 2) * 1000;
 
 interface Row {
@@ -42,7 +43,7 @@ async function row(processes: number, concurrency: number, latencyMs: number): P
 async function main(): Promise<void> {
   say(`scaling: ${HIRES} hires per run`);
   const byProcesses: Row[] = [];
-  for (const p of PROCESSES) byProcesses.push(await row(p, 20, 0));
+  for (const p of PROCESSES) byProcesses.push(await row(p, PER_PROCESS, 0));
   const byConcurrency: Row[] = [];
   for (const c of CONCURRENCIES) byConcurrency.push(await row(1, c, LATENCY_MS));
   const base = byProcesses[0]?.onboardingsPerSecond ?? 0;
