@@ -18,6 +18,7 @@ export * from './store/audit-trail';
 export * from './store/reveal-links';
 export * from './store/mailbox-slots';
 export * from './logging/redact';
+export * from './logging/log-redaction';
 export * from './graph/graph-errors';
 export * from './graph/msgraph.adapter';
 export * from './graph/cached-tap-policy';

@@ -10,10 +10,11 @@ import {
   OnboardingStore,
   PasscodeCipher,
   QUEUES,
-  REDACT_PATHS,
   RevealLinks,
   cappedExponentialBackoff,
   createMsGraphGateway,
+  redactChildBindings,
+  redactingLogOptions,
   startIssuance,
   systemClock,
   withTapPolicyCache,
@@ -62,10 +63,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config } = deps;
   const workerId = deps.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const clock = deps.clock ?? systemClock;
-  const log = pino(
-    { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'worker', workerId } },
-    deps.logDestination,
-  );
+  // Core's REDACT_PATHS, redacted without pino's `redact` option (about 50 µs a line).
+  const redaction = redactingLogOptions({ err: pino.stdSerializers.err });
+  const log = redactChildBindings(pino({ level: config.logLevel, ...redaction, base: { service: 'worker', workerId } }, deps.logDestination), redaction);
   const metrics = new WorkerMetrics();
   const jobContext = new AsyncLocalStorage<pino.Logger>();
   // Only the debug lines of Graph calls need the job's logger. An AsyncLocalStorage in use
