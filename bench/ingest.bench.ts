@@ -6,9 +6,11 @@
  *
  *   npx tsx bench/ingest.bench.ts                        (writes bench/results/ingest.json)
  *   BENCH_INGEST_SECONDS=3 npx tsx bench/ingest.bench.ts
+ *   BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/ingest.bench.ts   (profile the API)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
@@ -61,6 +63,35 @@ function drive(url: string, requests: Signed[], maxSeconds: number): Promise<Loa
   );
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 on Linux). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * A child's CPU time so far (user + system), in µs. Requests per second swing with whatever
+ * else shares the cores; CPU time per request does not, so this is the figure to compare.
+ */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which sits in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLK_TCK;
+}
+
+/** One measured run with the server's CPU time over it, per answered request. */
+async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number): Promise<LoadRun & { cpuMicrosPerRequest: number }> {
+  const before = cpuMicros(pid);
+  const run = await drive(url, requests, maxSeconds);
+  const cpu = cpuMicros(pid) - before;
+  return { ...run, cpuMicrosPerRequest: run.requests > 0 ? Math.round(cpu / run.requests) : Number.NaN };
+}
+
 async function waitForHttp(url: string): Promise<void> {
   await until(`${url} to answer`, async () => fetch(url).then(() => true, () => false), 60_000, 100);
 }
@@ -75,7 +106,8 @@ async function main(): Promise<void> {
     const bare = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'lib', 'bare-main.ts')], { cwd: REPO_ROOT, env: { ...process.env, BENCH_BARE_PORT: String(barePort) }, stdio: 'ignore' });
     children.push(bare);
     const apiPort = await freePort();
-    const api = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'services', 'api', 'src', 'main.ts')], {
+    const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const api = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'services', 'api', 'src', 'main.ts')], {
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -102,8 +134,8 @@ async function main(): Promise<void> {
     await drive(bareUrl, warm, 5);
     const warmApi = await drive(apiUrl, warm, 10);
     const measured = signedRequests(secret, MAX_REQUESTS, WARMUP_REQUESTS);
-    const bareRun = await drive(bareUrl, measured, SECONDS);
-    const apiRun = await drive(apiUrl, measured, SECONDS);
+    const bareRun = await driveMeasured(bareUrl, bare.pid, measured, SECONDS);
+    const apiRun = await driveMeasured(apiUrl, api.pid, measured, SECONDS);
 
     // Durability: every 202 has its receipt and its job in Redis (no worker runs: all wait).
     const accepted = (warmApi.statuses['202'] ?? 0) + (apiRun.statuses['202'] ?? 0);
@@ -116,6 +148,10 @@ async function main(): Promise<void> {
       apiRequestsPerSecond: apiRun.requestsPerSecond,
       bareRequestsPerSecond: bareRun.requestsPerSecond,
       ratioToBare: ratio(apiRun.requestsPerSecond, bareRun.requestsPerSecond),
+      // CPU time of each server process per answered request: robust where req/s are noisy.
+      apiCpuMicrosPerRequest: apiRun.cpuMicrosPerRequest,
+      bareCpuMicrosPerRequest: bareRun.cpuMicrosPerRequest,
+      cpuRatioBareToApi: ratio(bareRun.cpuMicrosPerRequest, apiRun.cpuMicrosPerRequest),
       apiLatencyMs: apiRun.latencyMs,
       bareLatencyMs: bareRun.latencyMs,
       accepted202: accepted,
@@ -132,6 +168,7 @@ async function main(): Promise<void> {
     say(`ingest, ${CONNECTIONS} connections, at most ${SECONDS} s / ${MAX_REQUESTS} requests each`);
     say(`bare Fastify: ${bareRun.requestsPerSecond} req/s  p50 ${bareRun.latencyMs.p50} ms  p99 ${bareRun.latencyMs.p99} ms  ${JSON.stringify(bareRun.statuses)}`);
     say(`hirepass API: ${apiRun.requestsPerSecond} req/s  p50 ${apiRun.latencyMs.p50} ms  p99 ${apiRun.latencyMs.p99} ms  ${JSON.stringify(apiRun.statuses)}`);
+    say(`CPU per request: API ${apiRun.cpuMicrosPerRequest} µs, bare ${bareRun.cpuMicrosPerRequest} µs (bare / API = ${figures.cpuRatioBareToApi})`);
     say(`stored: ${accepted} answered 202, ${receipts} receipts, ${jobs} jobs`);
     printGoals(goals);
     await writeResult('ingest', { bounds: { connections: CONNECTIONS, maxSeconds: SECONDS, maxRequests: MAX_REQUESTS, warmup: WARMUP_REQUESTS }, figures, goals, bare: bareRun, api: apiRun });
