@@ -14,8 +14,8 @@ export interface CallObserver {
 }
 
 /**
- * Sits between the SDK's AuthenticationHandler and HTTPMessageHandler: bounds every call with
- * a timeout (an AbortSignal the fetch honours; the adapter maps the abort to a transient
+ * Sits between the SDK's AuthenticationHandler and the HTTP transport (UndiciMessageHandler): bounds every call with
+ * a timeout (an AbortSignal the transport honours; the adapter maps the abort to a transient
  * failure) and records the request-id. It deliberately does not retry: the only retry layer
  * is BullMQ's (RETRY_POLICY in jobs/job-catalog.ts).
  */
@@ -32,7 +32,7 @@ export class CallMiddleware implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    if (!this.#next) throw new Error('CallMiddleware needs a next middleware (HTTPMessageHandler)');
+    if (!this.#next) throw new Error('CallMiddleware needs a next middleware (the HTTP transport)');
     context.options = { ...context.options, signal: AbortSignal.timeout(this.timeoutMs) };
     const started = Date.now();
     const method = context.options?.method ?? 'GET';

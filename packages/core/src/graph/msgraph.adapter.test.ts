@@ -139,6 +139,13 @@ describe('msgraph adapter against the simulator', () => {
     expect((err as TransientError).message).toMatch(/timed out/);
   });
 
+  it('maps Graph being unreachable to TransientError (network error)', async () => {
+    const away = createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, graphBaseUrl: 'https://127.0.0.1:1', timeoutMs: 2_000 });
+    const err = await away.getUser('jane.doe@contoso.com').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as TransientError).message).toBe('get user: network error (fetch failed)');
+  });
+
   it('maps the TAP policy refusal to WaitingError(tap-policy-replication)', async () => {
     // Jane is not in the pilot group the policy targets.
     const err = await graph
