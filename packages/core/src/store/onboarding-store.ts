@@ -11,13 +11,17 @@ export class CorruptRecordError extends Error {
 }
 
 // Compare-and-set on `rev`: writes only if the stored record still has the revision the
-// caller read, so two workers updating one onboarding never lose each other's change.
+// caller read, so two workers updating one onboarding never lose each other's change. With
+// ARGV[5] set, the stored record must also be that onboarding: a rehire archives the record and
+// creates a new one (a new random onboardingId) whose rev starts again at 1, so rev alone could
+// match a different record than the one the caller read (see `update` and its recent copies).
 const CAS_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
 if cur then
-  local rev = cjson.decode(cur)['rev']
-  if rev ~= expected then return 0 end
+  local rec = cjson.decode(cur)
+  if rec['rev'] ~= expected then return 0 end
+  if ARGV[5] ~= '' and rec['onboardingId'] ~= ARGV[5] then return 0 end
 elseif expected ~= 0 then
   return 0
 end
@@ -25,6 +29,16 @@ redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4]) end
 return 1
 `;
+/** ioredis command for CAS_SCRIPT: EVALSHA once the script is loaded on a connection. */
+const CAS_COMMAND = 'hirepassOnboardingCas';
+type CasCommand = (key: string, indexKey: string, expectedRev: string, json: string, score: string, member: string, onboardingId: string) => Promise<number>;
+
+/**
+ * How many records an OnboardingStore remembers as it last read or wrote them (`update` starts
+ * from that copy instead of a GET). A worker has at most its concurrency of onboardings in hand;
+ * beyond this, the oldest copy is dropped (about 3 KB each).
+ */
+const RECENT_MAX = 256;
 
 export interface ListOptions {
   status?: OnboardingStatus;
@@ -35,31 +49,41 @@ export interface ListOptions {
 export class OnboardingStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #cas: CasCommand;
+  /**
+   * The JSON of records as this store last read (`get`) or wrote them, by key, oldest first. Only
+   * a starting point for `update`, whose compare-and-set proves it still current (same rev, same
+   * onboarding) before anything is written; never returned to a caller unchecked.
+   */
+  readonly #recent = new Map<string, string>();
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
+    const host = redis as unknown as Record<string, CasCommand | undefined>;
+    if (!host[CAS_COMMAND]) redis.defineCommand(CAS_COMMAND, { numberOfKeys: 2, lua: CAS_SCRIPT });
+    this.#cas = host[CAS_COMMAND]!.bind(redis);
   }
 
   async get(employeeId: string): Promise<OnboardingRecord | null> {
     const key = this.#keys.onboarding(employeeId);
     const raw = await this.#redis.get(key);
-    return raw === null ? null : parseRecord(key, raw);
+    if (raw === null) {
+      this.#recent.delete(key);
+      return null;
+    }
+    const rec = parseRecord(key, raw);
+    this.#remember(key, raw);
+    return rec;
   }
 
   /** Creates the record; false if one already exists (someone else created it first). */
   async create(record: OnboardingRecord): Promise<boolean> {
-    const toWrite = { ...record, rev: 1 };
-    const ok = await this.#redis.eval(
-      CAS_SCRIPT,
-      2,
-      this.#keys.onboarding(record.employeeId),
-      this.#keys.onboardingIndex,
-      '0',
-      JSON.stringify(toWrite),
-      String(Date.parse(record.createdAt)),
-      record.employeeId,
-    );
+    const key = this.#keys.onboarding(record.employeeId);
+    const json = JSON.stringify({ ...record, rev: 1 });
+    const ok = await this.#cas(key, this.#keys.onboardingIndex, '0', json, String(Date.parse(record.createdAt)), record.employeeId, '');
+    if (ok === 1) this.#remember(key, json);
+    else this.#recent.delete(key);
     return ok === 1;
   }
 
@@ -67,6 +91,11 @@ export class OnboardingStore {
    * Read-modify-write with optimistic concurrency. `mutate` gets a copy and returns the new
    * record, or null to leave it unchanged; it may run more than once on contention, so it must
    * not have side effects. Returns the stored record (new or unchanged), or null if none exists.
+   *
+   * The first attempt starts from the copy this store last read or wrote, if it has one, which
+   * saves a GET per step in a worker (the job read the record when it started). A stale copy
+   * only costs a failed compare-and-set; and since `mutate` may decide on what it sees, a null
+   * answer or a missing record is trusted only from a fresh GET.
    */
   async update(
     employeeId: string,
@@ -74,20 +103,43 @@ export class OnboardingStore {
   ): Promise<OnboardingRecord | null> {
     const key = this.#keys.onboarding(employeeId);
     for (let attempt = 0; attempt < 50; attempt++) {
-      const current = await this.get(employeeId);
-      if (!current) return null;
-      const next = mutate(structuredClone(current));
-      if (!next) return current;
-      const written = { ...next, rev: current.rev + 1 };
-      const ok = await this.#redis.eval(CAS_SCRIPT, 2, key, this.#keys.onboardingIndex, String(current.rev), JSON.stringify(written), '', '');
-      if (ok === 1) return written;
+      const recent = attempt === 0 ? this.#recent.get(key) : undefined;
+      const raw = recent ?? (await this.#redis.get(key));
+      if (raw === null) {
+        this.#recent.delete(key);
+        return null;
+      }
+      // A copy for `mutate` from the JSON (cheaper than structuredClone of the parsed record).
+      const copy = parseRecord(key, raw);
+      const { rev, onboardingId } = copy;
+      const next = mutate(copy);
+      if (!next) {
+        if (recent !== undefined) continue;
+        this.#remember(key, raw);
+        return parseRecord(key, raw);
+      }
+      const written = { ...next, rev: rev + 1 };
+      const json = JSON.stringify(written);
+      const ok = await this.#cas(key, this.#keys.onboardingIndex, String(rev), json, '', '', onboardingId ?? '');
+      if (ok === 1) {
+        this.#remember(key, json);
+        return written;
+      }
+      this.#recent.delete(key);
     }
     throw new Error(`onboarding ${employeeId}: too much contention, update gave up`);
+  }
+
+  #remember(key: string, raw: string): void {
+    this.#recent.delete(key);
+    this.#recent.set(key, raw);
+    if (this.#recent.size > RECENT_MAX) this.#recent.delete(this.#recent.keys().next().value!);
   }
 
   /** Moves the current record into the employee's history (rehire) and removes it. */
   async archive(employeeId: string): Promise<void> {
     const key = this.#keys.onboarding(employeeId);
+    this.#recent.delete(key);
     const raw = await this.#redis.get(key);
     if (raw === null) return;
     await this.#redis

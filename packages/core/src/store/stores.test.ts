@@ -84,6 +84,49 @@ describe('OnboardingStore', () => {
     expect(listed.items.map((r) => r.employeeId)).toEqual(['OK2', 'OK1']);
     expect(listed.unreadable).toEqual(['BAD']);
   });
+
+  it('starts an update from its last copy, yet never writes over a change made elsewhere', async () => {
+    // Two stores on one prefix: two worker processes. `a` remembers the record it read.
+    const a = new OnboardingStore(redis, `${prefix}r`);
+    const b = new OnboardingStore(redis, `${prefix}r`);
+    await a.create(record('R1', '2026-11-01T00:00:00Z'));
+    await a.get('R1');
+    await b.update('R1', (r) => ({ ...r, warnings: [...r.warnings, 'from b'] }));
+    const out = await a.update('R1', (r) => ({ ...r, warnings: [...r.warnings, 'from a'] }));
+    expect(out!.warnings).toEqual(['from b', 'from a']);
+    expect((await b.get('R1'))!.warnings).toEqual(['from b', 'from a']);
+    expect((await b.get('R1'))!.rev).toBe(3);
+  });
+
+  it('decides "nothing to change" on the stored record, not on a stale copy', async () => {
+    const a = new OnboardingStore(redis, `${prefix}s`);
+    const b = new OnboardingStore(redis, `${prefix}s`);
+    await a.create(record('S1', '2026-11-01T00:00:00Z'));
+    await a.get('S1');
+    await b.update('S1', (r) => ({ ...r, status: 'cancelled' }));
+    const seen: string[] = [];
+    const out = await a.update('S1', (r) => {
+      seen.push(r.status);
+      return r.status === 'cancelled' ? null : { ...r, warnings: ['late write'] };
+    });
+    expect(out!.status).toBe('cancelled');
+    expect(out!.warnings).toEqual([]);
+    expect(seen.at(-1)).toBe('cancelled');
+  });
+
+  it('never writes a copy of an archived onboarding over its successor at the same rev', async () => {
+    const a = new OnboardingStore(redis, `${prefix}t`);
+    const b = new OnboardingStore(redis, `${prefix}t`);
+    await a.create({ ...record('T1', '2026-11-01T00:00:00Z'), onboardingId: 'first' });
+    await a.update('T1', (r) => r); // rev 2, remembered by `a`
+    // Elsewhere: a rehire archives it and creates the next onboarding, which reaches rev 2 too.
+    await b.archive('T1');
+    await b.create({ ...record('T1', '2026-11-02T00:00:00Z'), onboardingId: 'second' });
+    await b.update('T1', (r) => r);
+    const out = await a.update('T1', (r) => ({ ...r, warnings: [...r.warnings, `seen ${r.onboardingId}`] }));
+    expect(out).toMatchObject({ onboardingId: 'second', rev: 3, warnings: ['seen second'] });
+    expect((await b.get('T1'))!.onboardingId).toBe('second');
+  });
 });
 
 describe('EventReceipts', () => {
