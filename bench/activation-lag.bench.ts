@@ -13,7 +13,7 @@ import { distribution, envInt, goal, printGoals, say, writeResult } from './lib/
 const HIRES = envInt('BENCH_LAG_HIRES', 1000);
 const MINUTES = Math.max(1, envInt('BENCH_LAG_MINUTES', 5));
 const WORKERS = envInt('BENCH_WORKERS', 1);
-const CONCURRENCY = envInt('BENCH_CONCURRENCY', 20);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 50);
 // Lead time before the first instant, so every hire's steps 1-4 are done by then.
 const LEAD_SECONDS = envInt('BENCH_LAG_LEAD_SECONDS', 60);
 

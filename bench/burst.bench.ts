@@ -15,7 +15,7 @@ import { envInt, goal, printGoals, ratio, say, writeResult } from './lib/report'
 
 const HIRES = envInt('BENCH_HIRES', 10_000);
 const WORKERS = envInt('BENCH_WORKERS', 1);
-const CONCURRENCY = envInt('BENCH_CONCURRENCY', 20);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 50);
 const LATENCY_MS = envInt('BENCH_LATENCY_MS', 50);
 const CAPACITY_CONNECTIONS = envInt('BENCH_CAPACITY_CONNECTIONS', 20);
 const CAPACITY_SECONDS = envInt('BENCH_CAPACITY_SECONDS', 8);
@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     graphOperationsPerOnboarding: ops,
     boundOnboardingsPerSecond: Number(bound.toFixed(1)),
     ratioToBound: ratio(plain.onboardingsPerSecond, bound),
+    workerCpuMsPerOnboarding: plain.workerCpuMsPerOnboarding,
     latencyOnboardingsPerSecond: latency.onboardingsPerSecond,
+    latencyWorkerCpuMsPerOnboarding: latency.workerCpuMsPerOnboarding,
     latencySlowdown: ratio(plain.onboardingsPerSecond, latency.onboardingsPerSecond),
     workerPeakRssMb: Math.max(plain.workerRss.peakMb, latency.workerRss.peakMb),
     redisBytesPerOnboarding: plain.redisMemory?.bytesPerOnboarding ?? 0,
@@ -78,8 +80,8 @@ async function main(): Promise<void> {
     goal('failed onboardings', plain.failedJobs + latency.failedJobs + (HIRES - plain.notified) + (HIRES - latency.notified), '<=', 0),
   ];
 
-  say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s; statuses ${JSON.stringify(plain.statuses)}`);
-  say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s; statuses ${JSON.stringify(latency.statuses)}`);
+  say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding; statuses ${JSON.stringify(plain.statuses)}`);
+  say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding; statuses ${JSON.stringify(latency.statuses)}`);
   say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
   say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}`);
   say(`worker RSS peak ${plain.workerRss.peakMb} MB (no latency), ${latency.workerRss.peakMb} MB (latency)`);

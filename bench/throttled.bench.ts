@@ -15,7 +15,7 @@ import type { SimProcess } from './lib/sim-process';
 const HIRES = envInt('BENCH_THROTTLED_HIRES', 100);
 const WRITES = envInt('BENCH_THROTTLE_WRITES', 100);
 const WINDOW_MS = envInt('BENCH_THROTTLE_WINDOW_MS', 10_000);
-const CONCURRENCY = envInt('BENCH_CONCURRENCY', 20);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 50);
 
 async function main(): Promise<void> {
   const rate = WRITES / (WINDOW_MS / 1000);

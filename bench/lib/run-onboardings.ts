@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { QUEUES, type OnboardingRecord } from '@hirepass/core';
 import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, type MemoryByCategory } from './bench-redis';
@@ -42,6 +43,11 @@ export interface RunResult {
   graphOperations: number;
   graphOperationsPerOnboarding: number;
   workerRss: Awaited<ReturnType<ReturnType<typeof sampleRss>['stop']>>;
+  /**
+   * CPU time (user + system) of all worker processes from the start of the drain (events
+   * stored) to its end, divided by the hires: the figure that holds on a shared machine.
+   */
+  workerCpuMsPerOnboarding: number;
   workerLogs: { warn: number; error: number; lastErrors: string[] };
   redisMemory?: { byCategory: MemoryByCategory[]; totalBytes: number; bytesPerOnboarding: number; bytesPerOnboardingWithoutTtl: number; bullmqJobBytesPerOnboarding: number };
   records: Array<OnboardingRecord | null>;
@@ -71,6 +77,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const rss = sampleRss(fleet.pids);
 
     const now = new Date();
+    const cpuAtStart = await cpuMs(fleet.pids);
     const hires = Array.from({ length: o.hires }, (_, i) => ({ i, event: hireEvent(i, o.activationAt?.(i, now) ?? new Date(now.getTime() - 60_000), now) }));
     const startedAt = Date.now();
     await enqueueLikeTheApi(redis, prefix, events, hires);
@@ -111,6 +118,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const drainMs = (sentAt[sentAt.length - 1] ?? Date.now()) - startedAt;
     const firstNoticeMs = (sentAt[0] ?? Date.now()) - startedAt;
     const workerRss = await rss.stop();
+    const workerCpuMs = (await cpuMs(fleet.pids)) - cpuAtStart;
 
     const graphCounts = await sim.counts();
     const graphOperations = Object.entries(graphCounts)
@@ -152,6 +160,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
       graphOperations,
       graphOperationsPerOnboarding: Number((graphOperations / o.hires).toFixed(2)),
       workerRss,
+      workerCpuMsPerOnboarding: Number((workerCpuMs / o.hires).toFixed(2)),
       workerLogs: fleet.logs,
       ...(redisMemory ? { redisMemory } : {}),
       records: recs,
@@ -165,4 +174,21 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     redis.disconnect();
     await sim.stop();
   }
+}
+
+/** Linux clock ticks per second for /proc/<pid>/stat (CLK_TCK; 100 on every usual kernel). */
+const CLK_TCK = 100;
+
+/** Sum of utime + stime of some processes, in ms, from /proc/<pid>/stat; 0 for one unreadable. */
+async function cpuMs(pids: number[]): Promise<number> {
+  const each = await Promise.all(
+    pids.map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15, i.e. 11 and 12 after the state (field 3).
+      return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / CLK_TCK);
+    }),
+  );
+  return each.reduce((a, b) => a + b, 0);
 }
