@@ -96,9 +96,9 @@ const { spec } = fc.letrec<{ spec: Spec }>((tie) => ({
     fc.array(fc.tuple(key, tie('spec')), { maxLength: 6 }).map((entries) => ({ t: 'obj' as const, entries })),
     fc
       .tuple(fc.string({ maxLength: 12 }), fc.array(fc.tuple(key, tie('spec')), { maxLength: 3 }))
-      // An Error whose message is not a string: pino makes it the line's `msg`, which its
-      // redact option walked and formatters cannot reach. Known, and not a real case.
-      .map(([message, entries]) => ({ t: 'err' as const, message, entries: entries.filter(([k, v]) => k !== 'message' || (v.t === 'prim' && typeof v.v === 'string')) })),
+      // An own `message` entry may replace the string one, with any value: pino then writes it
+      // as the line's `msg` when no message is given (redacted by the `msg` serializer).
+      .map(([message, entries]) => ({ t: 'err' as const, message, entries })),
   ),
 }));
 const entries = fc.array(fc.tuple(key, spec), { maxLength: 8 });
@@ -135,6 +135,20 @@ describe('redactingLogOptions', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('redacts a message pino takes from a non-string err.message (found by the property above)', () => {
+    const { before, after, lines } = loggers();
+    for (const log of [before, after]) {
+      log.info({ err: { message: { accessToken: new Date(0) } } });
+      const e = new Error('x');
+      (e as unknown as { message: unknown }).message = { token: 'abc' };
+      log.error(e);
+    }
+    const [a, b] = lines();
+    expect(b).toEqual(a);
+    expect(b!.join('\n')).not.toContain('abc');
+    expect(b![0]).toContain('"msg":{"accessToken":"[redacted]"}');
   });
 
   it('hands back the object itself when nothing in it is secret', () => {

@@ -20,9 +20,10 @@ export type LogSerializer = (value: any) => unknown;
  * copy has no message or stack (they are not enumerable).
  * A serializer a child logger adds later (Fastify's `res`) gets an already redacted value.
  *
- * Two things pino's option redacted and this does not, because no formatter sees them, and
- * neither service logs them: objects interpolated into the message (`%j`, `%o`), and a
- * non-string `message` of an Error logged without a message (pino makes it the line's `msg`).
+ * A line's `msg` that is not a string (pino takes `err.message` when no message is given,
+ * whatever its type) is redacted by a `msg` serializer, as pino's option did.
+ * One thing pino's option redacted and this does not, because nothing but the message format
+ * sees it, and neither service logs it: objects interpolated into the message (`%j`, `%o`).
  * And one it wrote differently: a top-level string with a lone UTF-16 surrogate is written raw
  * (as pino does without `redact`), not \u-escaped.
  * Child loggers' bindings: see redactChildBindings.
@@ -34,7 +35,11 @@ export function redactingLogOptions(serializers: { err: LogSerializer } & Record
     const state = step(root, key);
     wrapped[key] = state ? (value) => censorTop(serialize(value), state, censor, false) : serialize;
   }
-  const serialized = new Set(Object.keys(serializers));
+  // pino takes a line's msg from `err.message` when none is given, and writes it whatever its
+  // type, after the formatters; its redact option reached it there, so this does too.
+  const msgState = step(root, 'msg');
+  if (msgState && !wrapped.msg) wrapped.msg = (value) => (value !== null && typeof value === 'object' ? censorTop(value, msgState, censor, false) : value);
+  const serialized = new Set(Object.keys(wrapped));
   return {
     formatters: {
       log: (obj: Record<string, unknown>) => redactTop(obj, root, serialized, censor, false),
