@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding; statuses ${JSON.stringify(plain.statuses)}`);
   say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding; statuses ${JSON.stringify(latency.statuses)}`);
   say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
-  say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}`);
+  say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}; once at worker start: ${JSON.stringify(plain.startupGraphCounts)}`);
   say(`worker RSS peak ${plain.workerRss.peakMb} MB (no latency), ${latency.workerRss.peakMb} MB (latency)`);
   if (plain.redisMemory) {
     say(`Redis: ${plain.redisMemory.bytesPerOnboarding} B per finished onboarding, ${plain.redisMemory.bytesPerOnboardingWithoutTtl} B of it in keys that never expire`);

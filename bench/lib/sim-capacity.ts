@@ -11,6 +11,8 @@ interface Hire {
   userId: string;
   deviceObjectId: string;
   deviceId: string;
+  /** The Intune managed device, for hires whose device is enrolled (BENCH_ENROLLED). */
+  managedDeviceId: string;
 }
 type Req = { method: string; path: string; body?: string };
 
@@ -38,6 +40,10 @@ function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | nu
       return { method: 'GET', path: `/v1.0/users/${h.userId}/authentication/temporaryAccessPassMethods` };
     case 'tap.create':
       return { method: 'POST', path: `/v1.0/users/${h.userId}/authentication/temporaryAccessPassMethods`, body: '{"lifetimeInMinutes":60,"isUsableOnce":false}' };
+    case 'intune.managedDevices.list':
+      return { method: 'GET', path: `/v1.0/deviceManagement/managedDevices?$filter=${encodeURIComponent(`azureADDeviceId eq '${h.deviceId}'`)}&$select=id,azureADDeviceId,deviceName` };
+    case 'intune.managedDevices.sync':
+      return h.managedDeviceId ? { method: 'POST', path: `/v1.0/deviceManagement/managedDevices/${h.managedDeviceId}/syncDevice` } : null;
     case 'tapPolicy.get':
       return { method: 'GET', path: TAP_POLICY };
     case 'sendMail':
@@ -59,7 +65,8 @@ function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | nu
  * bound the drain is compared with.
  */
 export async function measureSimCapacity(sim: SimProcess, hires: number, counts: Record<string, number>, connections: number, maxSeconds: number): Promise<LoadRun & { mix: Record<string, number>; unmodelled: string[] }> {
-  const state = await sim.call<{ users: Array<{ id: string; userPrincipalName: string }>; devices: Array<{ id: string; deviceId: string }> }>('GET', '/_sim/state');
+  const state = await sim.call<{ users: Array<{ id: string; userPrincipalName: string }>; devices: Array<{ id: string; deviceId: string }>; managedDevices: Array<{ id: string; azureADDeviceId: string }> }>('GET', '/_sim/state');
+  const managedIds = new Map(state.managedDevices.map((m) => [m.azureADDeviceId, m.id]));
   const userIds = new Map(state.users.map((u) => [u.userPrincipalName, u.id]));
   const deviceIds = new Map(state.devices.map((d) => [d.deviceId, d.id]));
   const pool: Hire[] = Array.from({ length: hires }, (_, i) => ({
@@ -67,6 +74,7 @@ export async function measureSimCapacity(sim: SimProcess, hires: number, counts:
     userId: userIds.get(benchUpn(i)) ?? '',
     deviceId: benchDeviceId(i),
     deviceObjectId: deviceIds.get(benchDeviceId(i)) ?? '',
+    managedDeviceId: managedIds.get(benchDeviceId(i)) ?? '',
   }));
   const mix: Record<string, number> = {};
   const unmodelled: string[] = [];
