@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { activationInstant, daysBetween, isKnownTimeZone, isRealDate, todayIn } from './calendar';
+import { activationInstant, daysBetween, isKnownTimeZone, isRealDate, todayIn, todayInUncached } from './calendar';
 
 // Expected instants worked out by hand from the zones' published rules (2026 transitions).
 const cases: [zone: string, date: string, time: string, expectedUtc: string, why: string][] = [
@@ -101,6 +101,17 @@ describe('calendar helpers', () => {
     expect(todayIn('Pacific/Kiritimati', now)).toBe('2026-11-29');
     expect(todayIn('America/Los_Angeles', now)).toBe('2026-11-28');
     expect(daysBetween('2026-11-28', '2026-12-01')).toBe(3);
+  });
+  it('caches today per zone and UTC minute without ever being wrong, across local midnight in every zone', () => {
+    for (const zone of Intl.supportedValuesOf('timeZone')) {
+      for (const date of ['2026-03-29', '2026-11-01', '2027-01-01']) {
+        const midnight = activationInstant(date, '00:00', zone).getTime();
+        for (let t = midnight - 150_000; t <= midnight + 150_000; t += 7_000) {
+          const now = new Date(t);
+          expect(todayIn(zone, now), `${zone} at ${now.toISOString()}`).toBe(todayInUncached(zone, now));
+        }
+      }
+    }
   });
 });
 

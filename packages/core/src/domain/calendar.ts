@@ -56,8 +56,26 @@ export function isKnownTimeZone(zone: string): boolean {
   return dayFormatIn(zone) !== null;
 }
 
-/** The calendar date it is now in `zone`, as yyyy-mm-dd. */
+/**
+ * The calendar date it is now in `zone`, as yyyy-mm-dd. Every webhook asks (is the start date
+ * in the past?) and formatToParts costs ~30 µs, so the answer is kept per zone for the current
+ * UTC minute: today's zones are all offset from UTC by whole minutes, so a local date only ever
+ * changes on a UTC minute boundary and the cached answer is exact.
+ */
 export function todayIn(zone: string, now: Date): string {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const cached = todayCache.get(zone);
+  if (cached?.minute === minute) return cached.day;
+  const day = todayInUncached(zone, now);
+  // Only known zones get here (an unknown one throws), so the cache is bounded by IANA's list.
+  todayCache.set(zone, { minute, day });
+  return day;
+}
+
+const todayCache = new Map<string, { minute: number; day: string }>();
+
+/** todayIn without the cache (for tests that check the cache against it). */
+export function todayInUncached(zone: string, now: Date): string {
   const format = dayFormatIn(zone);
   if (!format) throw new RangeError(`unknown time zone: ${zone}`);
   let year = '';
