@@ -42,13 +42,30 @@ describe('MailboxSlots (Outlook concurrency per mailbox, shared through Redis)',
     expect(await a.zcard(redisKeys(prefix).mailboxSlots(MAILBOX))).toBe(0);
   });
 
-  it('frees the slot of a holder that died once its lease ends', async () => {
+  it('frees the slot of a holder whose process died once its lease ends', async () => {
+    const died = new MailboxSlots(b, prefix, 1, 5_000, 300);
+    await died.acquire('dead@contoso.com'); // never released: that process is gone
     const slots = new MailboxSlots(a, prefix, 1, 5_000, 300);
-    await slots.acquire('dead@contoso.com'); // never released
     const started = Date.now();
     const next = await slots.acquire('dead@contoso.com');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     await next.release();
+  });
+
+  it('in one process, hands a released slot straight to the next sender in line, in order', async () => {
+    const slots = new MailboxSlots(a, prefix, 2);
+    const held = [await slots.acquire('line@contoso.com'), await slots.acquire('line@contoso.com')];
+    const order: number[] = [];
+    const waiters = [1, 2, 3].map((n) => slots.acquire('line@contoso.com').then((s) => (order.push(n), s)));
+    await held[0]!.release();
+    const first = await waiters[0]!;
+    expect(order).toEqual([1]);
+    await held[1]!.release();
+    await first.release();
+    const rest = await Promise.all(waiters.slice(1));
+    expect(order).toEqual([1, 2, 3]);
+    await Promise.all(rest.map((s) => s.release()));
+    expect(await a.zcard(redisKeys(prefix).mailboxSlots('line@contoso.com'))).toBe(0);
   });
 
   it('gives up after its wait with a retryable error naming the mailbox', async () => {

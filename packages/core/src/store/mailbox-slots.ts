@@ -12,6 +12,11 @@ import { redisKeys } from './keys';
  * A slot is a member of a sorted set scored by its lease end (Redis's own clock, so processes
  * on different machines agree); a holder that dies frees its slot when the lease ends. The
  * lease outlasts a Graph call's timeout (30 s), so a live holder never loses it.
+ *
+ * Within one process, senders first queue for one of `limit` local permits, handed on at once
+ * when a send ends: a burst of notices due at the same instant then waits in line instead of
+ * polling Redis, and only the permit holders (at most `limit`) poll, when other processes hold
+ * the mailbox's slots.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -38,6 +43,7 @@ export interface MailboxSlotsPort {
 export class MailboxSlots implements MailboxSlotsPort {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof redisKeys>;
+  readonly #local = new Map<string, LocalPermits>();
 
   constructor(
     redis: Redis,
@@ -51,18 +57,72 @@ export class MailboxSlots implements MailboxSlotsPort {
   }
 
   async acquire(mailbox: string): Promise<MailboxSlot> {
-    const key = this.#keys.mailboxSlots(mailbox);
-    const holder = randomUUID();
+    const name = mailbox.toLowerCase();
+    let local = this.#local.get(name);
+    if (!local) this.#local.set(name, (local = new LocalPermits(this.limit)));
     const deadline = Date.now() + this.waitMs;
-    // Polling, short and jittered: a slot is held for one Graph call (milliseconds to a few
-    // hundred), so a waiter gets one soon; a blocking list would need a release to push.
-    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
-      if ((await this.#redis.eval(ACQUIRE, 1, key, String(this.limit), String(this.leaseMs), holder)) === 1) {
-        const redis = this.#redis;
-        return { release: () => redis.zrem(key, holder).then(() => undefined, () => undefined) };
+    const timeout = () => new TransientError(`no free sendMail slot of mailbox ${mailbox} after ${this.waitMs / 1000} s (${this.limit} in use)`);
+    if (!(await local.take(this.waitMs))) throw timeout();
+    try {
+      const key = this.#keys.mailboxSlots(name);
+      const holder = randomUUID();
+      // Polling, short and jittered: a slot is held for one Graph call (milliseconds to a few
+      // hundred), so a waiter gets one soon; a blocking list would need a release to push.
+      for (let wait = 2; ; wait = Math.min(wait * 2, 25)) {
+        if ((await this.#redis.eval(ACQUIRE, 1, key, String(this.limit), String(this.leaseMs), holder)) === 1) {
+          const redis = this.#redis;
+          let released = false;
+          return {
+            release: async () => {
+              if (released) return;
+              released = true;
+              await redis.zrem(key, holder).then(() => undefined, () => undefined);
+              local.give();
+            },
+          };
+        }
+        if (Date.now() >= deadline) throw timeout();
+        await new Promise((r) => setTimeout(r, wait / 2 + Math.random() * wait));
       }
-      if (Date.now() >= deadline) throw new TransientError(`no free sendMail slot of mailbox ${mailbox} after ${this.waitMs / 1000} s (${this.limit} in use)`);
-      await new Promise((r) => setTimeout(r, wait / 2 + Math.random() * wait));
+    } catch (err) {
+      local.give();
+      throw err;
     }
+  }
+}
+
+/** A FIFO counting semaphore for one process: a released permit goes straight to the next waiter. */
+class LocalPermits {
+  #free: number;
+  readonly #waiting: Array<(ok: boolean) => void> = [];
+
+  constructor(permits: number) {
+    this.#free = permits;
+  }
+
+  /** Resolves true with a permit, or false after `timeoutMs` without one. */
+  take(timeoutMs: number): Promise<boolean> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const entry = (ok: boolean) => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => {
+        const i = this.#waiting.indexOf(entry);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiting.push(entry);
+    });
+  }
+
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next) next(true);
+    else this.#free++;
   }
 }
