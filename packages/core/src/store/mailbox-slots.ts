@@ -76,8 +76,11 @@ export class MailboxSlots implements MailboxSlotsPort {
             release: async () => {
               if (released) return;
               released = true;
-              await redis.zrem(key, holder).then(() => undefined, () => undefined);
+              // Not awaited before the permit moves on: the next sender's ACQUIRE goes out on the
+              // same connection after this ZREM, and Redis runs them in that order.
+              const removed = redis.zrem(key, holder).then(() => undefined, () => undefined);
               local.give();
+              await removed;
             },
           };
         }
