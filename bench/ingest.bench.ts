@@ -8,9 +8,8 @@
  *   BENCH_INGEST_SECONDS=3 npx tsx bench/ingest.bench.ts
  *   BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/ingest.bench.ts   (profile the API)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
@@ -18,7 +17,7 @@ import { QUEUES } from '@hirepass/core';
 import { benchPrefix, deletePrefix, newRedis, scanKeys } from './lib/bench-redis';
 import { hireEvent } from './lib/hires';
 import { load, type LoadRun } from './lib/load';
-import { freePort, stopChild } from './lib/processes';
+import { cpuMs, freePort, stopChild } from './lib/processes';
 import { REPO_ROOT, envInt, goal, printGoals, ratio, say, until, writeResult } from './lib/report';
 
 const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 10);
@@ -63,32 +62,12 @@ function drive(url: string, requests: Signed[], maxSeconds: number): Promise<Loa
   );
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 on Linux). */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/**
- * A child's CPU time so far (user + system), in µs. Requests per second swing with whatever
- * else shares the cores; CPU time per request does not, so this is the figure to compare.
- */
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which sits in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLK_TCK;
-}
-
 /** One measured run with the server's CPU time over it, per answered request. */
 async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number): Promise<LoadRun & { cpuMicrosPerRequest: number }> {
-  const before = cpuMicros(pid);
+  const pids = pid === undefined ? [] : [pid];
+  const before = await cpuMs(pids);
   const run = await drive(url, requests, maxSeconds);
-  const cpu = cpuMicros(pid) - before;
+  const cpu = ((await cpuMs(pids)) - before) * 1000;
   return { ...run, cpuMicrosPerRequest: run.requests > 0 ? Math.round(cpu / run.requests) : Number.NaN };
 }
 

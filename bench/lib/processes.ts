@@ -44,6 +44,27 @@ export async function rssMb(pid: number): Promise<number | null> {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's times (CLK_TCK: 100 on every usual Linux kernel). */
+const CLK_TCK = 100;
+
+/**
+ * CPU time (user + system) some processes have used so far, in ms, summed, from /proc (Linux);
+ * an unreadable one counts 0. Rates swing with whatever else shares the cores; CPU time per
+ * unit of work moves much less, so the benchmarks report it beside their rates.
+ */
+export async function cpuMs(pids: number[]): Promise<number> {
+  const each = await Promise.all(
+    pids.map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      // utime and stime are fields 14 and 15, i.e. 11 and 12 after the state (field 3).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / CLK_TCK);
+    }),
+  );
+  return each.reduce((a, b) => a + b, 0);
+}
+
 /** Samples the RSS of some processes every `everyMs` until stopped: peak, first and last sample. */
 export function sampleRss(pids: number[], everyMs = 500) {
   const samples: Array<{ t: number; mb: number[] }> = [];

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { QUEUES, redisKeys, type OnboardingRecord } from '@hirepass/core';
 import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, type MemoryByCategory } from './bench-redis';
 import { benchEmployeeId, enqueueLikeTheApi, hireEvent } from './hires';
-import { sampleRss, startWorkers, workerEnv } from './processes';
+import { cpuMs, sampleRss, startWorkers, workerEnv } from './processes';
 import { until } from './report';
 import { SimProcess, type FaultRule } from './sim-process';
 
@@ -182,23 +181,6 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     redis.disconnect();
     await sim.stop();
   }
-}
-
-/** Linux clock ticks per second for /proc/<pid>/stat (CLK_TCK; 100 on every usual kernel). */
-const CLK_TCK = 100;
-
-/** Sum of utime + stime of some processes, in ms, from /proc/<pid>/stat; 0 for one unreadable. */
-async function cpuMs(pids: number[]): Promise<number> {
-  const each = await Promise.all(
-    pids.map(async (pid) => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are fields 14 and 15, i.e. 11 and 12 after the state (field 3).
-      return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / CLK_TCK);
-    }),
-  );
-  return each.reduce((a, b) => a + b, 0);
 }
 
 /** Calls by operation made after `before` was taken. */
