@@ -11,7 +11,7 @@ export const OUTLOOK_MAILBOX_CONCURRENCY = 4;
 
 export class MailboxConcurrency {
   readonly #inFlight = new Map<string, number>();
-  limit = OUTLOOK_MAILBOX_CONCURRENCY;
+  readonly limit = OUTLOOK_MAILBOX_CONCURRENCY;
 
   /** Takes a slot for the mailbox, or answers false when all are taken. */
   enter(mailbox: string): boolean {
@@ -27,16 +27,7 @@ export class MailboxConcurrency {
     else this.#inFlight.set(mailbox, n);
   }
 
-  /** The most requests in flight at once for any one mailbox since the last reset (for tests). */
-  peak = 0;
-
-  note(): void {
-    for (const n of this.#inFlight.values()) if (n > this.peak) this.peak = n;
-  }
-
   reset(): void {
     this.#inFlight.clear();
-    this.peak = 0;
-    this.limit = OUTLOOK_MAILBOX_CONCURRENCY;
   }
 }

@@ -83,7 +83,6 @@ export async function executeGraph(core: SimCore, call: GraphCall, batch?: Batch
   const mailbox = core.state.findUser(who)?.id ?? who.toLowerCase();
   const admitted = core.mailboxes.enter(mailbox);
   if (!admitted) return executeAdmitted(core, call, batch, true);
-  core.mailboxes.note();
   try {
     return await executeAdmitted(core, call, batch, false);
   } finally {

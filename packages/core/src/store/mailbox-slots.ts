@@ -27,6 +27,10 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+/** ioredis command for ACQUIRE: EVALSHA once the script is loaded on a connection. */
+const ACQUIRE_COMMAND = 'hirepassMailboxSlotAcquire';
+type AcquireCommand = (key: string, limit: string, leaseMs: string, holder: string) => Promise<number>;
+
 export const MAILBOX_SLOT_LEASE_MS = 60_000;
 /** How long a send waits for a slot before its job is retried instead (something is stuck). */
 export const MAILBOX_SLOT_WAIT_MS = 60_000;
@@ -43,6 +47,7 @@ export interface MailboxSlotsPort {
 export class MailboxSlots implements MailboxSlotsPort {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof redisKeys>;
+  readonly #acquire: AcquireCommand;
   readonly #local = new Map<string, LocalPermits>();
 
   constructor(
@@ -54,6 +59,9 @@ export class MailboxSlots implements MailboxSlotsPort {
   ) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
+    const host = redis as unknown as Record<string, AcquireCommand | undefined>;
+    if (!host[ACQUIRE_COMMAND]) redis.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 1, lua: ACQUIRE });
+    this.#acquire = host[ACQUIRE_COMMAND]!.bind(redis);
   }
 
   async acquire(mailbox: string): Promise<MailboxSlot> {
@@ -69,7 +77,7 @@ export class MailboxSlots implements MailboxSlotsPort {
       // Polling, short and jittered: a slot is held for one Graph call (milliseconds to a few
       // hundred), so a waiter gets one soon; a blocking list would need a release to push.
       for (let wait = 2; ; wait = Math.min(wait * 2, 25)) {
-        if ((await this.#redis.eval(ACQUIRE, 1, key, String(this.limit), String(this.leaseMs), holder)) === 1) {
+        if ((await this.#acquire(key, String(this.limit), String(this.leaseMs), holder)) === 1) {
           const redis = this.#redis;
           let released = false;
           return {
