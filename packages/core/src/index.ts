@@ -12,6 +12,7 @@ export * from './crypto/reveal-token';
 export * from './graph/graph.port';
 export * from './jobs/job-catalog';
 export * from './store/keys';
+export * from './store/redis-script';
 export * from './store/onboarding-store';
 export * from './store/event-receipts';
 export * from './store/audit-trail';

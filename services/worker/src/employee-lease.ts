@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { redisKeys } from '@hirepass/core';
+import { redisKeys, redisScript, type RedisScript } from '@hirepass/core';
 
 /**
  * One job at a time per employee, across every worker process (issue 5): an ops retry or
@@ -30,11 +30,15 @@ export class EmployeeLeases {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #ttlMs: number;
+  readonly #renew: RedisScript;
+  readonly #release: RedisScript;
 
   constructor(redis: Redis, prefix: string, ttlMs = DEFAULT_LEASE_TTL_MS) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#ttlMs = ttlMs;
+    this.#renew = redisScript(redis, 'hirepassLeaseRenew', 1, RENEW);
+    this.#release = redisScript(redis, 'hirepassLeaseRelease', 1, RELEASE);
   }
 
   /** The lease, or null when another job holds it. */
@@ -45,7 +49,7 @@ export class EmployeeLeases {
     if (ok !== 'OK') return null;
     let held = true;
     const timer = setInterval(() => {
-      this.#redis.eval(RENEW, 1, key, token, String(this.#ttlMs)).then(
+      this.#renew(key, token, String(this.#ttlMs)).then(
         (n) => {
           if (n === 1 || !held) return;
           held = false;
@@ -56,7 +60,7 @@ export class EmployeeLeases {
       );
     }, Math.max(100, Math.floor(this.#ttlMs / 3)));
     timer.unref();
-    const redis = this.#redis;
+    const release = this.#release;
     return {
       get held() {
         return held;
@@ -64,7 +68,7 @@ export class EmployeeLeases {
       async release() {
         clearInterval(timer);
         held = false;
-        await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+        await release(key, token).catch(() => undefined);
       },
     };
   }

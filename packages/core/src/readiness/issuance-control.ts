@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock';
 import { redisKeys, type RedisKeys } from '../store/keys';
+import { redisScript, type RedisScript } from '../store/redis-script';
 import type { DoctorReport } from './doctor-report';
 import type { ReadinessConfig } from './readiness-config';
 
@@ -94,10 +95,14 @@ export class IssuanceControl {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #clock: Clock;
+  readonly #admit: RedisScript<[string, string]>;
+  readonly #outcome: RedisScript<[string, string]>;
 
   constructor(redis: Redis, prefix: string, clock: Clock) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
+    this.#admit = redisScript(redis, 'hirepassIssuanceAdmit', 2, ADMIT);
+    this.#outcome = redisScript(redis, 'hirepassIssuanceOutcome', 3, OUTCOME);
     this.#clock = clock;
   }
 
@@ -132,9 +137,7 @@ export class IssuanceControl {
     const now = this.#clock.now();
     const minutes = Math.round(brake.windowMs / 60_000);
     const trip: BrakeState = { at: now.toISOString(), rule: 'rate', reason: `more than ${brake.maxTaps} TAPs in ${minutes} min (BRAKE_MAX_TAPS, BRAKE_WINDOW_MINUTES)` };
-    const [kind, raw] = (await this.#redis.eval(
-      ADMIT,
-      2,
+    const [kind, raw] = await this.#admit(
       this.#keys.issuanceControl,
       this.#keys.issuanceAdmitted,
       String(now.getTime()),
@@ -142,7 +145,7 @@ export class IssuanceControl {
       String(brake.maxTaps),
       member,
       JSON.stringify(trip),
-    )) as [string, string];
+    );
     if (kind === 'paused') return { kind, paused: parse<PauseState>(raw) ?? { by: 'unknown', at: now.toISOString() } };
     if (kind === 'brake' || kind === 'tripped') return { kind, brake: parse<BrakeState>(raw) ?? trip };
     return { kind: 'ok' };
@@ -157,9 +160,7 @@ export class IssuanceControl {
       rule: 'failures',
       reason: `more than ${brake.maxFailurePercent}% of at least ${brake.minBatch} TAP creates failed in ${minutes} min (BRAKE_MAX_FAILURE_PERCENT, BRAKE_MIN_BATCH)`,
     };
-    const [kind] = (await this.#redis.eval(
-      OUTCOME,
-      3,
+    const [kind] = await this.#outcome(
       this.#keys.issuanceControl,
       this.#keys.issuanceSucceeded,
       this.#keys.issuanceFailed,
@@ -170,7 +171,7 @@ export class IssuanceControl {
       String(brake.maxFailurePercent),
       String(brake.minBatch),
       JSON.stringify(trip),
-    )) as [string, string];
+    );
     return kind === 'tripped' ? trip : null;
   }
 

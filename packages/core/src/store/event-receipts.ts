@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditWrites } from './audit-trail';
 import { redisKeys, type RedisKeys } from './keys';
+import { redisScript, type RedisScript } from './redis-script';
 
 export interface EventReceipt {
   eventId: string;
@@ -49,12 +50,6 @@ end
 return 1
 `;
 
-const ARRIVE_COMMAND = 'hirepassReceiptArrive';
-const RECORD_COMMAND = 'hirepassReceiptRecord';
-
-type Script = (...args: string[]) => Promise<unknown>;
-type ScriptHost = Record<string, Script | undefined>;
-
 /**
  * The memory of accepted webhook-ids. SET NX makes "first" a Redis decision, so of several
  * concurrent copies of one event exactly one is told 202.
@@ -62,14 +57,14 @@ type ScriptHost = Record<string, Script | undefined>;
 export class EventReceipts {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #arrive: RedisScript<[number, string | number]>;
+  readonly #record: RedisScript;
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    // ioredis commands: EVALSHA once a script is loaded on a connection.
-    const host = redis as unknown as ScriptHost;
-    if (!host[ARRIVE_COMMAND]) redis.defineCommand(ARRIVE_COMMAND, { numberOfKeys: 2, lua: ARRIVE });
-    if (!host[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 4, lua: RECORD });
+    this.#arrive = redisScript(redis, 'hirepassReceiptArrive', 2, ARRIVE);
+    this.#record = redisScript(redis, 'hirepassReceiptRecord', 4, RECORD);
   }
 
   async nextSeq(): Promise<number> {
@@ -83,8 +78,7 @@ export class EventReceipts {
 
   /** `get`, then `nextSeq` if there is no receipt, in one round trip. */
   async arrive(eventId: string): Promise<Arrival> {
-    const script = (this.#redis as unknown as ScriptHost)[ARRIVE_COMMAND]!;
-    const [isNew, value] = (await script.call(this.#redis, this.#keys.eventReceipt(eventId), this.#keys.eventSeq)) as [number, string | number];
+    const [isNew, value] = await this.#arrive(this.#keys.eventReceipt(eventId), this.#keys.eventSeq);
     return isNew === 1 ? { seq: Number(value) } : { known: JSON.parse(String(value)) as EventReceipt };
   }
 
@@ -104,9 +98,7 @@ export class EventReceipts {
    * and both take one round trip.
    */
   async recordAfterJob(receipt: EventReceipt, jobKey: string, audit: AuditWrites): Promise<RecordOutcome> {
-    const script = (this.#redis as unknown as ScriptHost)[RECORD_COMMAND]!;
-    const reply = await script.call(
-      this.#redis,
+    const reply = await this.#record(
       this.#keys.eventReceipt(receipt.eventId),
       jobKey,
       audit.perOnboardingKey,

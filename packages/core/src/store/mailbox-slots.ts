@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TransientError } from '../errors';
 import { redisKeys } from './keys';
+import { redisScript, type RedisScript } from './redis-script';
 
 /**
  * Outlook serves at most 4 concurrent requests per mailbox (graph.md "Notices"), and every
@@ -27,10 +28,6 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
-/** ioredis command for ACQUIRE: EVALSHA once the script is loaded on a connection. */
-const ACQUIRE_COMMAND = 'hirepassMailboxSlotAcquire';
-type AcquireCommand = (key: string, limit: string, leaseMs: string, holder: string) => Promise<number>;
-
 export const MAILBOX_SLOT_LEASE_MS = 60_000;
 /** How long a send waits for a slot before its job is retried instead (something is stuck). */
 export const MAILBOX_SLOT_WAIT_MS = 60_000;
@@ -47,7 +44,7 @@ export interface MailboxSlotsPort {
 export class MailboxSlots implements MailboxSlotsPort {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof redisKeys>;
-  readonly #acquire: AcquireCommand;
+  readonly #acquire: RedisScript<number>;
   readonly #local = new Map<string, LocalPermits>();
 
   constructor(
@@ -59,9 +56,8 @@ export class MailboxSlots implements MailboxSlotsPort {
   ) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    const host = redis as unknown as Record<string, AcquireCommand | undefined>;
-    if (!host[ACQUIRE_COMMAND]) redis.defineCommand(ACQUIRE_COMMAND, { numberOfKeys: 1, lua: ACQUIRE });
-    this.#acquire = host[ACQUIRE_COMMAND]!.bind(redis);
+    // KEYS: the mailbox's slots. ARGV: limit, lease (ms), holder.
+    this.#acquire = redisScript(redis, 'hirepassMailboxSlotAcquire', 1, ACQUIRE);
   }
 
   async acquire(mailbox: string): Promise<MailboxSlot> {

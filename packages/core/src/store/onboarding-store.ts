@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { OnboardingRecord, OnboardingStatus } from '../domain/onboarding';
 import { redisKeys, type RedisKeys } from './keys';
+import { redisScript, type RedisScript } from './redis-script';
 
 /** Thrown when a record in Redis no longer parses: the job fails with this reason, the queue goes on. */
 export class CorruptRecordError extends Error {
@@ -29,9 +30,6 @@ redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4]) end
 return 1
 `;
-/** ioredis command for CAS_SCRIPT: EVALSHA once the script is loaded on a connection. */
-const CAS_COMMAND = 'hirepassOnboardingCas';
-type CasCommand = (key: string, indexKey: string, expectedRev: string, json: string, score: string, member: string, onboardingId: string) => Promise<number>;
 
 /**
  * How many records an OnboardingStore remembers as it last read or wrote them (`update` starts
@@ -49,7 +47,7 @@ export interface ListOptions {
 export class OnboardingStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
-  readonly #cas: CasCommand;
+  readonly #cas: RedisScript<number>;
   /**
    * The JSON of records as this store last read (`get`) or wrote them, by key, oldest first. Only
    * a starting point for `update`, whose compare-and-set proves it still current (same rev, same
@@ -60,9 +58,8 @@ export class OnboardingStore {
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    const host = redis as unknown as Record<string, CasCommand | undefined>;
-    if (!host[CAS_COMMAND]) redis.defineCommand(CAS_COMMAND, { numberOfKeys: 2, lua: CAS_SCRIPT });
-    this.#cas = host[CAS_COMMAND]!.bind(redis);
+    // KEYS: record, index. ARGV: expected rev, JSON, index score, index member, onboardingId.
+    this.#cas = redisScript(redis, 'hirepassOnboardingCas', 2, CAS_SCRIPT);
   }
 
   async get(employeeId: string): Promise<OnboardingRecord | null> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisKeys, type RedisKeys } from './keys';
+import { redisScript, type RedisScript } from './redis-script';
 
 /**
  * The manager's one-time reveal links (spec/workflow.md "The reveal page"). A link is a hash
@@ -62,10 +63,14 @@ return 1
 export class RevealLinks {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #consume: RedisScript<string[]>;
+  readonly #end: RedisScript<number>;
 
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
+    this.#consume = redisScript(redis, 'hirepassRevealConsume', 2, CONSUME);
+    this.#end = redisScript(redis, 'hirepassRevealEnd', 1, END);
   }
 
   /** Stores the encrypted passcode of a TAP until the TAP expires. */
@@ -104,14 +109,12 @@ export class RevealLinks {
   async consume(tokenHash: string, now: Date): Promise<ConsumeResult> {
     const link = await this.peek(tokenHash, now);
     if (!link) return { status: 'unknown' };
-    const res = (await this.#redis.eval(
-      CONSUME,
-      2,
+    const res = await this.#consume(
       this.#keys.revealLink(tokenHash),
       this.#keys.sealedPasscode(link.employeeId, link.tapId),
       String(now.getTime()),
       now.toISOString(),
-    )) as string[];
+    );
     if (res[0] === 'unknown') return { status: 'unknown' };
     const after = (await this.peek(tokenHash, now)) ?? link;
     if (res[0] === 'ok') return { status: 'revealed', link: after, sealed: res[1]! };
@@ -120,7 +123,7 @@ export class RevealLinks {
 
   /** Ends an active link (revoked by a change or re-issue, or expired by the follow-up). */
   async end(tokenHash: string, state: 'revoked' | 'expired', now: Date): Promise<boolean> {
-    return (await this.#redis.eval(END, 1, this.#keys.revealLink(tokenHash), state, now.toISOString())) === 1;
+    return (await this.#end(this.#keys.revealLink(tokenHash), state, now.toISOString())) === 1;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisKeys, type RedisKeys } from '@hirepass/core';
+import { redisKeys, redisScript, type RedisKeys, type RedisScript } from '@hirepass/core';
 
 /**
  * Attempt limits of the reveal page (issue 6), on top of the 256-bit token:
@@ -44,6 +44,7 @@ export type Blocked = { blocked: false } | { blocked: true; retryAfterSeconds: n
 export class RevealAttempts {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  readonly #count: RedisScript;
 
   constructor(
     redis: Redis,
@@ -52,6 +53,7 @@ export class RevealAttempts {
   ) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
+    this.#count = redisScript(redis, 'hirepassRevealAttemptCount', 1, COUNT);
   }
 
   /** Has this address looked up too many unknown tokens lately? */
@@ -60,7 +62,7 @@ export class RevealAttempts {
   }
 
   async noteUnknownToken(address: string): Promise<void> {
-    await this.#redis.eval(COUNT, 1, this.#unknownKey(address), String(this.limits.unknownWindowSeconds));
+    await this.#count(this.#unknownKey(address), String(this.limits.unknownWindowSeconds));
   }
 
   /** Has this link seen too many failed presses lately? */
@@ -69,7 +71,7 @@ export class RevealAttempts {
   }
 
   async noteFailedPress(tokenHash: string): Promise<void> {
-    await this.#redis.eval(COUNT, 1, this.#failedKey(tokenHash), String(this.limits.lockSeconds));
+    await this.#count(this.#failedKey(tokenHash), String(this.limits.lockSeconds));
   }
 
   async #check(key: string, max: number): Promise<Blocked> {
