@@ -49,9 +49,10 @@ describe('metrics after an onboarding', () => {
 
     const api = await scrape(`${stack.apiUrl}/metrics`);
     // The worker records its counters as the record is written; the job completes right after.
-    const worker = await waitFor('the activate job counted', async () => {
+    // Due at once, so the prepare job issued the pass too: no activate job of its own.
+    const worker = await waitFor('the prepare job counted', async () => {
       const s = await scrape(workerUrl);
-      return valueOf(s.samples, 'hirepass_jobs_total', { queue: 'onboarding', job: 'activate', outcome: 'completed' }) >= 1 ? s : null;
+      return valueOf(s.samples, 'hirepass_jobs_total', { queue: 'onboarding', job: 'prepare', outcome: 'completed' }) >= 1 ? s : null;
     });
 
     // API: webhooks by outcome and reason, reveals, queue depths, onboardings, workers, process.
@@ -71,7 +72,8 @@ describe('metrics after an onboarding', () => {
     expect(valueOf(w, 'hirepass_jobs_total', { queue: 'hire-events', job: 'apply-hire-event', outcome: 'completed' })).toBe(1);
     expect(valueOf(w, 'hirepass_jobs_total', { queue: 'onboarding', job: 'prepare', outcome: 'completed' })).toBe(1);
     expect(valueOf(w, 'hirepass_jobs_total', { outcome: 'failed' })).toBe(0);
-    expect(valueOf(w, 'hirepass_job_duration_seconds_count', { queue: 'onboarding', job: 'activate' })).toBeGreaterThanOrEqual(1);
+    expect(valueOf(w, 'hirepass_job_duration_seconds_count', { queue: 'onboarding', job: 'prepare' })).toBe(1);
+    expect(w.some((s) => s.labels.job === 'activate' && s.value > 0)).toBe(false);
     expect(valueOf(w, 'hirepass_graph_calls_total', { operation: 'get_user', status: '200' })).toBeGreaterThanOrEqual(1);
     expect(valueOf(w, 'hirepass_graph_calls_total', { operation: 'create_tap', status: '201' })).toBe(1);
     expect(valueOf(w, 'hirepass_graph_calls_total', { operation: 'send_mail', status: '202' })).toBe(1);

@@ -72,17 +72,22 @@ describe('applying hire events', () => {
 });
 
 describe('onboarding jobs end to end (core only)', () => {
-  it('prepare → activate → a moved start date after issue revokes the pass and the link → a new pass', async () => {
+  it('prepare (due now: activates at once) → a moved start date after issue revokes the pass and the link → a new pass', async () => {
     const ports = h.ports();
     const hire = hireFor();
     await applyHireEvent(ports, created(hire, at(-2000)));
     let { ref } = await current(ports, hire.employeeId);
+    // The instant has passed (start today at 00:00 in the hire's zone): no activate job, the
+    // pass and the notice come from this job, and the expiry is what follows.
     const prep = await runPrepare(ports, ref);
-    expect(prep.followUps).toEqual([expect.objectContaining({ name: 'activate', delayMs: 0 })]);
-    const act = await runActivate(ports, ref);
-    expect(act.followUps[0]).toMatchObject({ name: 'expire' });
+    expect(prep.followUps).toEqual([expect.objectContaining({ name: 'expire' })]);
     const issued = (await current(ports, hire.employeeId)).r;
     expect(issued.status).toBe('notified');
+    // An activate job of this generation that runs anyway (queued by an older version) adds nothing.
+    const act = await runActivate(ports, ref);
+    expect(act.followUps[0]).toMatchObject({ name: 'expire' });
+    expect(h.sim.control.taps(JANE.id).filter((t) => t.current)).toHaveLength(1);
+    expect(h.sim.control.mails()).toHaveLength(1);
 
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, startDate: tomorrow } }));
@@ -175,12 +180,17 @@ describe('onboarding jobs end to end (core only)', () => {
     const hire = hireFor();
     await applyHireEvent(ports, created(hire, at(-1000)));
     const { ref } = await current(ports, hire.employeeId);
-    await runPrepare(ports, ref);
+    // Due now, so prepare goes on to the pass, which Graph refuses; the failure policy (the
+    // worker's) then marks the step failed for good.
+    h.sim.control.setFaults([{ kind: 'status', status: 400, method: 'POST', pathPattern: 'temporaryAccessPassMethods$', count: 1 }]);
+    await expect(runPrepare(ports, ref)).rejects.toThrow();
     await ports.store.update(hire.employeeId, (r) => ({ ...r, status: 'failed', steps: { ...r.steps, tap: { state: 'failed', reason: 'x', attempts: 30, at: at(0) } } }));
     await runRetry(ports, { ...ref, actor: 'ops', requestedAt: at(0) });
     const r = (await current(ports, hire.employeeId)).r;
     expect(r.status).toBe('notified');
     expect(r.steps.tap.state).toBe('done');
+    expect(h.sim.control.taps(JANE.id).filter((t) => t.current)).toHaveLength(1);
+    expect(h.sim.control.mails()).toHaveLength(1);
   });
 
   it('expire ends the link and drops the sealed passcode', async () => {

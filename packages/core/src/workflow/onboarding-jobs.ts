@@ -54,8 +54,13 @@ export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts:
     // The pass stands, only the notice is missing (e.g. a new manager): send it now.
     return activateSteps(ports, ref);
   }
+  const now = ports.clock.now();
+  // The instant has passed (a start today, a late event, a burst due now): spec step 4 says the
+  // passcode step runs at once, and it does, in this job. An activate job of its own would
+  // only wait behind everything queued with it, and cost a job's worth of Redis round trips.
+  if (planned.activationAt.getTime() <= now.getTime()) return activateSteps(ports, ref);
   return {
-    followUps: [activateJob(ref, planned.activationAt, ports.clock.now(), opts.replaceActivate)],
+    followUps: [activateJob(ref, planned.activationAt, now, opts.replaceActivate)],
     removeJobIds: [],
     note: `activation at ${planned.activationAt.toISOString()}`,
   };
