@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { JOBS, OnboardingStore, type GraphCallEvent, type OnboardingRecord } from '@hirepass/core';
+import { JOBS, OnboardingStore, type ChangeAudit, type GraphCallEvent, type OnboardingRecord } from '@hirepass/core';
 
 /**
  * The worker's Prometheus metrics. Each worker process serves its own `/metrics` on
@@ -196,12 +196,17 @@ export class ObservedOnboardingStore extends OnboardingStore {
   override async update(
     employeeId: string,
     mutate: (current: OnboardingRecord) => OnboardingRecord | null,
+    audit?: ChangeAudit,
   ): Promise<OnboardingRecord | null> {
     let before: RecordSnapshot | null = null;
-    const out = await super.update(employeeId, (current) => {
-      before = snapshot(current);
-      return mutate(current);
-    });
+    const out = await super.update(
+      employeeId,
+      (current) => {
+        before = snapshot(current);
+        return mutate(current);
+      },
+      audit,
+    );
     const prev = before as RecordSnapshot | null;
     if (prev && out && out.rev !== prev.rev) {
       try {

@@ -50,14 +50,22 @@ export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeDays: 400, perOnb
 
 const DAY_MS = 86_400_000;
 
-// KEYS: per-onboarding stream, global stream. ARGV: MAXLEN, expiry (ms), global MINID, fields…
+/**
+ * The writes of one entry (`AuditWrites`) as Lua, for a script that makes them with its own:
+ * the two streams are `KEYS[k]` and `KEYS[k + 1]`, and ARGV from `a` holds MAXLEN, expiry (ms),
+ * MINID and the fields, the order `appendWrites` gives them in.
+ */
+export function auditWritesLua(k: number, a: number): string {
+  return `
+redis.call('XADD', KEYS[${k}], 'MAXLEN', '~', ARGV[${a}], '*', unpack(ARGV, ${a + 3}))
+redis.call('PEXPIRE', KEYS[${k}], ARGV[${a + 1}])
+redis.call('XADD', KEYS[${k + 1}], 'MINID', ARGV[${a + 2}], '*', unpack(ARGV, ${a + 3}))
+`;
+}
+
 // One command instead of MULTI, two XADDs, PEXPIRE and EXEC: an onboarding appends about ten
 // entries, and in a busy worker these five commands each were a fair share of its Redis traffic.
-const APPEND = `
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 4))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('XADD', KEYS[2], 'MINID', ARGV[3], '*', unpack(ARGV, 4))
-`;
+const APPEND = auditWritesLua(1, 1);
 
 export class AuditTrail {
   readonly #redis: Redis;
@@ -74,7 +82,7 @@ export class AuditTrail {
 
   async append(entry: Omit<AuditEntry, 'id'>): Promise<void> {
     const w = this.appendWrites(entry);
-    await this.#append(w.perOnboardingKey, w.globalKey, w.perOnboardingMaxLen, w.expireMs, w.globalMinId, ...w.fields);
+    await this.#append(w.perOnboardingKey, w.globalKey, ...auditWriteArgs(w));
   }
 
   /**
@@ -108,6 +116,11 @@ export class AuditTrail {
     const rows = await this.#redis.xrevrange(this.#keys.auditGlobal, '+', '-', 'COUNT', limit);
     return rows.map(([id, fields]) => fromFields(id, fields));
   }
+}
+
+/** The ARGV of `auditWritesLua`. */
+export function auditWriteArgs(w: AuditWrites): string[] {
+  return [w.perOnboardingMaxLen, w.expireMs, w.globalMinId, ...w.fields];
 }
 
 function toFields(entry: Omit<AuditEntry, 'id'>): string[] {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OnboardingRecord, OnboardingStatus } from '../domain/onboarding';
+import { auditWriteArgs, auditWritesLua, type AuditWrites } from './audit-trail';
 import { redisKeys, type RedisKeys } from './keys';
 import { redisScript, type RedisScript } from './redis-script';
 
@@ -16,6 +17,9 @@ export class CorruptRecordError extends Error {
 // ARGV[5] set, the stored record must also be that onboarding: a rehire archives the record and
 // creates a new one (a new random onboardingId) whose rev starts again at 1, so rev alone could
 // match a different record than the one the caller read (see `update` and its recent copies).
+// With ARGV[6..] set, the audit entry of the change is appended in the same script (the writes
+// of AuditTrail#appendWrites), before the record, so that a change and its entry are never one
+// without the other: an entry fails only with an error that stops the script before the SET.
 const CAS_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
@@ -26,10 +30,17 @@ if cur then
 elseif expected ~= 0 then
   return 0
 end
+if #ARGV > 5 then${auditWritesLua(3, 6)}end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4]) end
 return 1
 `;
+
+/**
+ * The audit entry of a record change (AuditTrail#appendWrites), written with it or not at all.
+ * A function decides from the record about to be written (null: no entry for this change).
+ */
+export type ChangeAudit = AuditWrites | ((next: OnboardingRecord) => AuditWrites | null);
 
 /**
  * How many records an OnboardingStore remembers as it last read or wrote them (`update` starts
@@ -58,8 +69,9 @@ export class OnboardingStore {
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    // KEYS: record, index. ARGV: expected rev, JSON, index score, index member, onboardingId.
-    this.#cas = redisScript(redis, 'hirepassOnboardingCas', 2, CAS_SCRIPT);
+    // KEYS: record, index, audit streams (per onboarding, global). ARGV: expected rev, JSON,
+    // index score, index member, onboardingId, then the audit entry's writes if any.
+    this.#cas = redisScript(redis, 'hirepassOnboardingCas', 4, CAS_SCRIPT);
   }
 
   async get(employeeId: string): Promise<OnboardingRecord | null> {
@@ -74,11 +86,12 @@ export class OnboardingStore {
     return rec;
   }
 
-  /** Creates the record; false if one already exists (someone else created it first). */
-  async create(record: OnboardingRecord): Promise<boolean> {
+  /** Creates the record (and its audit entry); false if one already exists (someone else created it first). */
+  async create(record: OnboardingRecord, audit?: ChangeAudit): Promise<boolean> {
     const key = this.#keys.onboarding(record.employeeId);
-    const json = JSON.stringify({ ...record, rev: 1 });
-    const ok = await this.#cas(key, this.#keys.onboardingIndex, '0', json, String(Date.parse(record.createdAt)), record.employeeId, '');
+    const written = { ...record, rev: 1 };
+    const json = JSON.stringify(written);
+    const ok = await this.#cas(...this.#casKeys(record.employeeId), '0', json, String(Date.parse(record.createdAt)), record.employeeId, '', ...this.#auditArgs(audit, written));
     if (ok === 1) this.#remember(key, json);
     else this.#recent.delete(key);
     return ok === 1;
@@ -93,10 +106,14 @@ export class OnboardingStore {
    * saves a GET per step in a worker (the job read the record when it started). A stale copy
    * only costs a failed compare-and-set; and since `mutate` may decide on what it sees, a null
    * answer or a missing record is trusted only from a fresh GET.
+   *
+   * `audit`, if given, is the change's audit entry: appended in the same script as the write,
+   * and not at all when nothing is written.
    */
   async update(
     employeeId: string,
     mutate: (current: OnboardingRecord) => OnboardingRecord | null,
+    audit?: ChangeAudit,
   ): Promise<OnboardingRecord | null> {
     const key = this.#keys.onboarding(employeeId);
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -117,7 +134,7 @@ export class OnboardingStore {
       }
       const written = { ...next, rev: rev + 1 };
       const json = JSON.stringify(written);
-      const ok = await this.#cas(key, this.#keys.onboardingIndex, String(rev), json, '', '', onboardingId ?? '');
+      const ok = await this.#cas(...this.#casKeys(employeeId), String(rev), json, '', '', onboardingId ?? '', ...this.#auditArgs(audit, written));
       if (ok === 1) {
         this.#remember(key, json);
         return written;
@@ -125,6 +142,20 @@ export class OnboardingStore {
       this.#recent.delete(key);
     }
     throw new Error(`onboarding ${employeeId}: too much contention, update gave up`);
+  }
+
+  #casKeys(employeeId: string): [string, string, string, string] {
+    return [this.#keys.onboarding(employeeId), this.#keys.onboardingIndex, this.#keys.auditStream(employeeId), this.#keys.auditGlobal];
+  }
+
+  #auditArgs(audit: ChangeAudit | undefined, next: OnboardingRecord): string[] {
+    const w = typeof audit === 'function' ? audit(next) : audit;
+    if (!w) return [];
+    // The script writes to the streams named in its KEYS; an entry built for others is a bug.
+    if (w.perOnboardingKey !== this.#keys.auditStream(next.employeeId) || w.globalKey !== this.#keys.auditGlobal) {
+      throw new Error(`audit entry for ${w.perOnboardingKey} cannot be written with the record of ${next.employeeId}`);
+    }
+    return auditWriteArgs(w);
   }
 
   #remember(key: string, raw: string): void {

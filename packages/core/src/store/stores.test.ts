@@ -48,6 +48,45 @@ describe('OnboardingStore', () => {
     expect(after!.rev).toBe(21);
   });
 
+  it('writes a change and its audit entry together, or neither', async () => {
+    const p = `${prefix}audited`;
+    const s = new OnboardingStore(redis, p);
+    const audit = new AuditTrail(redis, p);
+    const entry = (action: string) => audit.appendWrites({ at: new Date().toISOString(), employeeId: 'A1', actor: 'worker', action, outcome: 'success' });
+    const actions = async () => (await audit.forEmployee('A1')).map((a) => a.action);
+    const globalActions = async () => (await audit.recent()).map((a) => a.action).reverse();
+
+    expect(await s.create(record('A1', '2026-11-01T00:00:00Z'), entry('onboarding.created'))).toBe(true);
+    // A second create loses: neither its record nor its entry is written.
+    expect(await s.create(record('A1', '2026-11-01T00:00:00Z'), entry('second.create'))).toBe(false);
+    await s.update('A1', (r) => ({ ...r, warnings: ['w1'] }), entry('changed'));
+    // No change, no entry; and a function may decide against one.
+    await s.update('A1', () => null, entry('unchanged'));
+    await s.update('A1', (r) => ({ ...r, warnings: ['w2'] }), (next) => (next.warnings[0] === 'w2' ? null : entry('not-this-one')));
+    expect(await actions()).toEqual(['onboarding.created', 'changed']);
+    expect(await globalActions()).toEqual(['onboarding.created', 'changed']);
+
+    // A competing writer moves rev under this store's remembered copy: the first compare-and-set
+    // fails and writes nothing; the retry (after a fresh read) writes the change and one entry.
+    const other = new OnboardingStore(redis, p);
+    await other.update('A1', (r) => ({ ...r, warnings: ['other'] }));
+    let runs = 0;
+    await s.update('A1', (r) => (runs++, { ...r, warnings: [...r.warnings, 'mine'] }), entry('after-contention'));
+    expect(runs).toBe(2);
+    expect((await s.get('A1'))!.warnings).toEqual(['other', 'mine']);
+    expect(await actions()).toEqual(['onboarding.created', 'changed', 'after-contention']);
+    expect(await redis.pttl(redisKeys(p).auditStream('A1'))).toBeGreaterThan(399 * 86_400_000);
+  });
+
+  it("refuses an audit entry built for another onboarding's stream", async () => {
+    const p = `${prefix}audited2`;
+    const s = new OnboardingStore(redis, p);
+    await s.create(record('B1', '2026-11-01T00:00:00Z'));
+    const wrong = new AuditTrail(redis, p).appendWrites({ at: new Date().toISOString(), employeeId: 'B2', actor: 'worker', action: 'x', outcome: 'info' });
+    await expect(s.update('B1', (r) => ({ ...r, warnings: ['w'] }), wrong)).rejects.toThrow(/cannot be written with the record of B1/);
+    expect((await s.get('B1'))!.rev).toBe(1);
+  });
+
   it('lists newest first with a status filter and a cursor', async () => {
     const s = new OnboardingStore(redis, `${prefix}b`);
     for (let i = 0; i < 12; i++) {

@@ -4,7 +4,7 @@ import { pendingSteps, type OnboardingRecord } from '../domain/onboarding';
 import type { ApplyHireEventJob } from '../jobs/job-catalog';
 import { activateJobId, cancelJob, expireJobId, nothing, prepareJob, type JobOutcome } from './follow-ups';
 import type { WorkflowPorts } from './ports';
-import { auditFor } from './record-ops';
+import { auditEntry, auditFor } from './record-ops';
 import { activationFor } from './steps/schedule.step';
 
 /**
@@ -99,11 +99,11 @@ async function create(ports: WorkflowPorts, hire: HireData, job: ApplyHireEventJ
     tapsToRevoke: [],
     expiry: null,
   };
-  if (!(await ports.store.create(record))) {
+  const created = ports.audit.appendWrites(auditEntry(ports, record, { action: 'onboarding.created', outcome: 'success', eventId: job.eventId, detail: `activation at ${record.activationAt}` }));
+  if (!(await ports.store.create(record, created))) {
     // Another worker created it between our read and write: apply on top of theirs.
     return applyHireEvent(ports, job);
   }
-  await auditFor(ports, record, 'onboarding.created', 'success', { eventId: job.eventId, detail: `activation at ${record.activationAt}` });
   return { followUps: [prepareJob(record, job.seq)], removeJobIds: [] };
 }
 

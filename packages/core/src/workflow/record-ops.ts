@@ -19,6 +19,31 @@ export interface CurrentOptions {
   allowCancelled?: boolean;
 }
 
+/** An onboarding's audit entry as a step states it; when, which onboarding and (by default) who are filled in. */
+export interface AuditNote {
+  action: string;
+  outcome: AuditEntry['outcome'];
+  detail?: string;
+  graphRequestId?: string;
+  actor?: string;
+  eventId?: string;
+}
+
+export interface UpdateOptions extends CurrentOptions {
+  /**
+   * The change's audit entry, written in the same script as the record (or not at all, when
+   * nothing changes), so a crash can never leave a change without its entry. A function
+   * decides from the record about to be written.
+   */
+  audit?: AuditNote | ((next: OnboardingRecord) => AuditNote | null);
+  /**
+   * The entry is of something already done at the tenant (a group add, a pass, a mail): if the
+   * job turns out stale, it is appended on its own, because that happened whatever became of
+   * the plan.
+   */
+  auditIfStale?: boolean;
+}
+
 function staleReason(r: OnboardingRecord | null, ref: OnboardingRef, opts: CurrentOptions): string | null {
   if (!r) return 'the onboarding no longer exists';
   if (r.onboardingId !== ref.onboardingId) return `onboarding is now ${r.onboardingId}`;
@@ -42,18 +67,32 @@ export async function updateCurrent(
   ports: WorkflowPorts,
   ref: OnboardingRef,
   mutate: (r: OnboardingRecord) => void | false,
-  opts: CurrentOptions = {},
+  opts: UpdateOptions = {},
 ): Promise<OnboardingRecord> {
   let why: string | null = null;
   const now = ports.clock.now().toISOString();
-  const out = await ports.store.update(ref.employeeId, (r) => {
-    why = staleReason(r, ref, opts);
-    if (why) return null;
-    if (mutate(r) === false) return null;
-    r.updatedAt = now;
-    return r;
-  });
-  if (why || !out) throw new StaleJobError(ref, why ?? 'the onboarding no longer exists');
+  const { audit } = opts;
+  const writes =
+    audit &&
+    ((next: OnboardingRecord) => {
+      const note = typeof audit === 'function' ? audit(next) : audit;
+      return note ? ports.audit.appendWrites(auditEntry(ports, ref, note)) : null;
+    });
+  const out = await ports.store.update(
+    ref.employeeId,
+    (r) => {
+      why = staleReason(r, ref, opts);
+      if (why) return null;
+      if (mutate(r) === false) return null;
+      r.updatedAt = now;
+      return r;
+    },
+    writes,
+  );
+  if (why || !out) {
+    if (opts.auditIfStale && audit && typeof audit !== 'function') await ports.audit.append(auditEntry(ports, ref, audit));
+    throw new StaleJobError(ref, why ?? 'the onboarding no longer exists');
+  }
   return out;
 }
 
@@ -89,24 +128,29 @@ export function clearAttention(r: OnboardingRecord, condition: string): void {
   }
 }
 
+export function auditEntry(ports: Pick<WorkflowPorts, 'clock'>, ref: Pick<OnboardingRef, 'employeeId' | 'onboardingId'>, note: AuditNote): Omit<AuditEntry, 'id'> {
+  return {
+    at: ports.clock.now().toISOString(),
+    employeeId: ref.employeeId,
+    onboardingId: ref.onboardingId,
+    actor: note.actor ?? 'worker',
+    action: note.action,
+    outcome: note.outcome,
+    ...(note.detail ? { detail: note.detail } : {}),
+    ...(note.graphRequestId ? { graphRequestId: note.graphRequestId } : {}),
+    ...(note.eventId ? { eventId: note.eventId } : {}),
+  };
+}
+
+/** An entry on its own, for what changes no record (or already changed it). */
 export async function auditFor(
   ports: WorkflowPorts,
   ref: Pick<OnboardingRef, 'employeeId' | 'onboardingId'>,
   action: string,
   outcome: AuditEntry['outcome'],
-  extra: { detail?: string; graphRequestId?: string; actor?: string; eventId?: string } = {},
+  extra: Omit<AuditNote, 'action' | 'outcome'> = {},
 ): Promise<void> {
-  await ports.audit.append({
-    at: ports.clock.now().toISOString(),
-    employeeId: ref.employeeId,
-    onboardingId: ref.onboardingId,
-    actor: extra.actor ?? 'worker',
-    action,
-    outcome,
-    ...(extra.detail ? { detail: extra.detail } : {}),
-    ...(extra.graphRequestId ? { graphRequestId: extra.graphRequestId } : {}),
-    ...(extra.eventId ? { eventId: extra.eventId } : {}),
-  });
+  await ports.audit.append(auditEntry(ports, ref, { action, outcome, ...extra }));
 }
 
 /**

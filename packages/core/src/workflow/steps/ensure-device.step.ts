@@ -56,7 +56,7 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
     return void (await skip(`device is not a Windows device (operatingSystem ${device.operatingSystem ?? 'unknown'})`, record));
   }
 
-  const settle = await ensureGroupMember(ports, ref, r, ports.settings.webSignInDeviceGroupId, device.id, 'device');
+  const { settle, audit } = await ensureGroupMember(ports, ref, r, ports.settings.webSignInDeviceGroupId, device.id, 'device');
   const version = device.operatingSystemVersion ?? '';
   await updateCurrent(ports, ref, (x) => {
     record(x);
@@ -65,5 +65,5 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
     clearAttention(x, 'device-not-found');
     if (version && compareVersions(version, MIN_WEB_SIGNIN_BUILD) < 0) addWarning(x, oldBuildWarning(version));
     x.steps.device = stepDone(now(), `device ${device.id} in Web Sign-in group ${ports.settings.webSignInDeviceGroupId}`);
-  });
+  }, { audit, auditIfStale: true });
 }

@@ -1,11 +1,17 @@
 import type { MembershipRecord, OnboardingRecord } from '../../domain/onboarding';
 import { PermanentError } from '../../errors';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
-import { auditFor, doneWaiting, isSettled, loadCurrent, stepDone, updateCurrent, waitOn } from '../record-ops';
+import { doneWaiting, isSettled, loadCurrent, stepDone, updateCurrent, waitOn, type AuditNote } from '../record-ops';
 import { isAmbiguousWriteFailure, isNotFoundYet } from './graph-outcomes';
 
-/** Records on the onboarding what the add found; part of the caller's "step done" write. */
-export type SettleMembership = (r: OnboardingRecord) => void;
+/**
+ * What the add found, for the caller's "step done" write: `settle` records it on the
+ * onboarding, and `audit` (when Graph was asked) is the add's entry, written with that change.
+ */
+export interface SettleMembership {
+  settle: (r: OnboardingRecord) => void;
+  audit?: AuditNote;
+}
 
 const sameMembership = (groupId: string, objectId: string) => (m: MembershipRecord) => m.groupId === groupId && m.objectId === objectId && !m.removedAt;
 
@@ -20,7 +26,8 @@ const sameMembership = (groupId: string, objectId: string) => (m: MembershipReco
  * as an add of our own that the record missed. An add that was clearly refused (4xx, 429,
  * 503: nothing written) withdraws the intent, so a throttled first try never turns a membership
  * that existed before into one a cancellation would remove. The add is audited with Graph's
- * request-id whatever it answered. A 404 for the object (found a moment ago by its step) is
+ * request-id whatever it answered, in the caller's "done" write (or alone, if that finds the
+ * job stale: the add happened all the same). A 404 for the object (found a moment ago by its step) is
  * replication lag: waited on, within the replication window.
  */
 export async function ensureGroupMember(
@@ -35,7 +42,7 @@ export async function ensureGroupMember(
   const mine = sameMembership(groupId, objectId);
   const known = current.memberships.find(mine);
   // Recorded as there before us: nothing to ask Graph, and a cancellation leaves it alone.
-  if (known && !known.addedByUs) return () => undefined;
+  if (known && !known.addedByUs) return { settle: () => undefined };
   // Recorded as ours while the step is not done (the settle below is part of the "done" write):
   // an earlier attempt's intent, whose add may have gone through. Versions before issue 8
   // wrote that intent without `pending`; it counts all the same.
@@ -62,18 +69,20 @@ export async function ensureGroupMember(
     return waitOn(ports, ref, step, 'object-replication', `${what} ${objectId} is not visible to group ${groupId} yet`, err.graph);
   }
   const existed = res.outcome === 'already-member' && !earlierIntent;
-  if (existed) {
-    await auditFor(ports, ref, 'membership.found', 'skipped', {
-      detail: `${what} ${objectId} was a member of group ${groupId} before this onboarding: recorded as not ours`,
-      graphRequestId: res.requestId,
-    });
-  } else {
-    await auditFor(ports, ref, 'membership.added', 'success', {
-      detail: `${what} ${objectId} added to group ${groupId}${res.outcome === 'already-member' ? ' (already a member: an earlier attempt added it)' : ''}`,
-      graphRequestId: res.requestId,
-    });
-  }
-  return (r) => {
+  const audit: AuditNote = existed
+    ? {
+        action: 'membership.found',
+        outcome: 'skipped',
+        detail: `${what} ${objectId} was a member of group ${groupId} before this onboarding: recorded as not ours`,
+        graphRequestId: res.requestId,
+      }
+    : {
+        action: 'membership.added',
+        outcome: 'success',
+        detail: `${what} ${objectId} added to group ${groupId}${res.outcome === 'already-member' ? ' (already a member: an earlier attempt added it)' : ''}`,
+        graphRequestId: res.requestId,
+      };
+  const settle = (r: OnboardingRecord) => {
     const m = r.memberships.find(mine);
     if (m) {
       m.addedByUs = !existed;
@@ -82,6 +91,7 @@ export async function ensureGroupMember(
       r.memberships.push({ groupId, objectId, addedByUs: !existed });
     }
   };
+  return { settle, audit };
 }
 
 /** Step 2 (spec/workflow.md): the hire joins TAP_POLICY's pilot group, days ahead of activation. */
@@ -90,11 +100,11 @@ export async function ensureMembership(ports: WorkflowPorts, ref: OnboardingRef)
   if (isSettled(r.steps.membership)) return;
   const userId = r.entra.userId;
   if (!userId) throw new PermanentError('membership step ran before the user was resolved');
-  const settle = await ensureGroupMember(ports, ref, r, ports.settings.tapPilotGroupId, userId, 'user');
+  const { settle, audit } = await ensureGroupMember(ports, ref, r, ports.settings.tapPilotGroupId, userId, 'user');
   const now = ports.clock.now();
   await updateCurrent(ports, ref, (x) => {
     settle(x);
     doneWaiting(x, 'membership');
     x.steps.membership = stepDone(now, `member of TAP pilot group ${ports.settings.tapPilotGroupId}`);
-  });
+  }, { audit, auditIfStale: true });
 }

@@ -121,6 +121,14 @@ async function record(
       x.expiry = null;
       if (issued.isUsableOnce && !plannedOnce) addWarning(x, 'the pass was issued one-time although multi-use was asked for');
       x.steps.tap = stepDone(done, `TAP ${tapId} valid ${startDateTime} for ${lifetime} min`);
+    }, {
+      audit: {
+        action: 'tap.issued',
+        outcome: 'success',
+        detail: `TAP ${tapId}: start ${startDateTime}, ${lifetime} min, ${issued.isUsableOnce ? 'one-time' : 'multi-use'}, expires ${expiresAt.toISOString()}`,
+        graphRequestId: issued.requestId,
+      },
+      auditIfStale: true,
     });
   } catch (err) {
     // The plan changed while the create was out (possible only if the employee lease was
@@ -128,10 +136,6 @@ async function record(
     if (err instanceof StaleJobError) await orphaned(ports, ref, userId, tapId);
     throw err;
   }
-  await auditFor(ports, ref, 'tap.issued', 'success', {
-    detail: `TAP ${tapId}: start ${startDateTime}, ${lifetime} min, ${issued.isUsableOnce ? 'one-time' : 'multi-use'}, expires ${expiresAt.toISOString()}`,
-    graphRequestId: issued.requestId,
-  });
 }
 
 async function orphaned(ports: WorkflowPorts, ref: OnboardingRef, userId: string, tapId: string): Promise<void> {

@@ -113,8 +113,7 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
     // Sent is the end of the plan: whatever waited before has resolved (a reveal that came first stays).
     if (x.status !== 'revealed') x.status = 'notified';
     x.attention = null;
-  });
-  await auditFor(ports, ref, 'notice.sent', 'success', { detail: `notice to ${to}`, graphRequestId: res.requestId });
+  }, { audit: { action: 'notice.sent', outcome: 'success', detail: `notice to ${to}`, graphRequestId: res.requestId }, auditIfStale: true });
 }
 
 /** The mail may be out: never sent twice; flagged for ops, whose remedy is a re-issue. */

@@ -3,7 +3,6 @@ import type { DirectoryUser } from '../../graph/graph.port';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
 import {
   addWarning,
-  auditFor,
   clearAttention,
   isSettled,
   loadCurrent,
@@ -60,9 +59,12 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
       managerAddress: manager ? manager.mail || manager.userPrincipalName : undefined,
     };
     x.steps.user = stepDone(now, manager ? `manager ${manager.userPrincipalName}` : 'no manager');
-  });
-  await auditFor(ports, ref, 'user.resolved', 'success', {
-    detail: `user ${user.id}${user.hasEntraIdP1 ? '' : ` (${NO_P1_WARNING})`}; ${manager ? `manager ${manager.userPrincipalName}` : 'no manager'}`,
+  }, {
+    audit: {
+      action: 'user.resolved',
+      outcome: 'success',
+      detail: `user ${user.id}${user.hasEntraIdP1 ? '' : ` (${NO_P1_WARNING})`}; ${manager ? `manager ${manager.userPrincipalName}` : 'no manager'}`,
+    },
   });
 }
 

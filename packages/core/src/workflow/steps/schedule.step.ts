@@ -1,7 +1,7 @@
 import { activationInstant } from '../../domain/calendar';
 import type { HireData } from '../../domain/hire-event.schema';
 import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from '../ports';
-import { addWarning, auditFor, clearAttention, loadCurrent, updateCurrent } from '../record-ops';
+import { addWarning, clearAttention, loadCurrent, updateCurrent, type AuditNote } from '../record-ops';
 import { planTap } from '../tap-plan';
 
 export function activationFor(hire: HireData, settings: Pick<WorkflowSettings, 'defaultActivationTime'>): Date {
@@ -36,13 +36,13 @@ export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promis
     } else if (x.status === 'in_progress' && x.steps.tap.state === 'pending') {
       x.status = 'scheduled';
     }
+  }, {
+    audit: (next): AuditNote | null => {
+      if (plan.problem && before !== plan.problem.condition) return { action: 'onboarding.needs-attention', outcome: 'failure', detail: plan.problem.message };
+      if (next.status === 'scheduled' && r.status !== 'scheduled') return { action: 'onboarding.scheduled', outcome: 'success', detail: `activation at ${activationAt.toISOString()}` };
+      return null;
+    },
   });
-  if (plan.problem && before !== plan.problem.condition) {
-    await auditFor(ports, ref, 'onboarding.needs-attention', 'failure', { detail: plan.problem.message });
-  }
-  if (after.status === 'scheduled' && r.status !== 'scheduled') {
-    await auditFor(ports, ref, 'onboarding.scheduled', 'success', { detail: `activation at ${activationAt.toISOString()}` });
-  }
   const issued = after.steps.tap.state === 'done' && after.tap?.generation === ref.generation;
   return { activationAt, activate: !issued || after.steps.notice.state === 'pending' };
 }

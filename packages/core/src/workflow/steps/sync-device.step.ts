@@ -1,7 +1,7 @@
 import { ThrottledError, isWorkflowError } from '../../errors';
 import type { OnboardingRecord } from '../../domain/onboarding';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
-import { addWarning, auditFor, loadCurrent, removeWarningsStartingWith, updateCurrent } from '../record-ops';
+import { addWarning, loadCurrent, removeWarningsStartingWith, updateCurrent, type AuditNote } from '../record-ops';
 
 export const SYNC_WARNING_PREFIX = 'Intune sync of device';
 
@@ -61,15 +61,17 @@ async function note(
   graphRequestId?: string,
 ): Promise<void> {
   const at = ports.clock.now().toISOString();
+  // One audit entry per change of outcome, not one per re-run of the steps.
+  const changed = before.deviceSync?.outcome !== sync.outcome || before.deviceSync.deviceId !== sync.deviceId;
+  const audit: AuditNote = {
+    action: sync.outcome === 'synced' ? 'device.synced' : 'device.sync-skipped',
+    outcome: sync.outcome === 'synced' ? 'success' : sync.outcome === 'failed' ? 'failure' : 'skipped',
+    detail: warning ?? `Intune asked to sync managed device ${sync.managedDeviceId} (device ${sync.deviceId})`,
+    ...(graphRequestId ? { graphRequestId } : {}),
+  };
   await updateCurrent(ports, ref, (x) => {
     x.deviceSync = { ...sync, at };
     removeWarningsStartingWith(x, SYNC_WARNING_PREFIX);
     if (warning) addWarning(x, warning);
-  });
-  // One audit entry per change of outcome, not one per re-run of the steps.
-  if (before.deviceSync?.outcome === sync.outcome && before.deviceSync.deviceId === sync.deviceId) return;
-  await auditFor(ports, ref, sync.outcome === 'synced' ? 'device.synced' : 'device.sync-skipped', sync.outcome === 'synced' ? 'success' : sync.outcome === 'failed' ? 'failure' : 'skipped', {
-    detail: warning ?? `Intune asked to sync managed device ${sync.managedDeviceId} (device ${sync.deviceId})`,
-    ...(graphRequestId ? { graphRequestId } : {}),
-  });
+  }, changed ? { audit, auditIfStale: sync.outcome === 'synced' } : {});
 }
