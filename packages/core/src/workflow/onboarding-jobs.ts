@@ -34,9 +34,10 @@ function prepared(r: OnboardingRecord): boolean {
   return !r.tapsToRevoke?.length && isSettled(user) && isSettled(membership) && isSettled(device) && !syncDue(r);
 }
 
-async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef): Promise<JobOutcome> {
+/** `justPrepared`: steps 1–4 ran in this job a moment ago (nothing to look at again). */
+async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef, justPrepared = false): Promise<JobOutcome> {
   // The usual case at the activation instant: prepare finished days ago. One read, not five.
-  if (!prepared(await loadCurrent(ports, ref))) await prepareSteps(ports, ref);
+  if (!justPrepared && !prepared(await loadCurrent(ports, ref))) await prepareSteps(ports, ref);
   await inStep('tap', () => issueTap(ports, ref), ports.log);
   await inStep('notice', () => notifyManager(ports, ref), ports.log);
   const r = await loadCurrent(ports, ref);
@@ -49,16 +50,16 @@ export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts:
   await prepareSteps(ports, ref);
   const planned = await inStep('tap', () => schedule(ports, ref), ports.log);
   if (!planned.activate) return nothing('already issued and notified for this generation');
-  const r = await loadCurrent(ports, ref);
+  const r = planned.record;
   if (r.steps.tap.state === 'done' && r.tap?.generation === ref.generation) {
     // The pass stands, only the notice is missing (e.g. a new manager): send it now.
-    return activateSteps(ports, ref);
+    return activateSteps(ports, ref, true);
   }
   const now = ports.clock.now();
   // The instant has passed (a start today, a late event, a burst due now): spec step 4 says the
   // passcode step runs at once, and it does, in this job. An activate job of its own would
   // only wait behind everything queued with it, and cost a job's worth of Redis round trips.
-  if (planned.activationAt.getTime() <= now.getTime()) return activateSteps(ports, ref);
+  if (planned.activationAt.getTime() <= now.getTime()) return activateSteps(ports, ref, true);
   return {
     followUps: [activateJob(ref, planned.activationAt, now, opts.replaceActivate)],
     removeJobIds: [],

@@ -1,3 +1,4 @@
+import type { OnboardingRecord } from '../../domain/onboarding';
 import { activationInstant } from '../../domain/calendar';
 import type { HireData } from '../../domain/hire-event.schema';
 import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from '../ports';
@@ -12,6 +13,8 @@ export interface ScheduleResult {
   activationAt: Date;
   /** False when the TAP was already issued for this generation: nothing left to schedule. */
   activate: boolean;
+  /** The onboarding as this step wrote it. */
+  record: OnboardingRecord;
 }
 
 /**
@@ -44,5 +47,5 @@ export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promis
     },
   });
   const issued = after.steps.tap.state === 'done' && after.tap?.generation === ref.generation;
-  return { activationAt, activate: !issued || after.steps.notice.state === 'pending' };
+  return { activationAt, activate: !issued || after.steps.notice.state === 'pending', record: after };
 }
