@@ -23,6 +23,7 @@ export * from './logging/log-redaction';
 export * from './graph/graph-errors';
 export * from './graph/msgraph.adapter';
 export * from './graph/cached-tap-policy';
+export * from './graph/write-window';
 export * from './notice/notice-mail';
 export * from './workflow/ports';
 export * from './workflow/record-ops';

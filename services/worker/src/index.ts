@@ -18,6 +18,8 @@ import {
   startIssuance,
   systemClock,
   withTapPolicyCache,
+  withWriteWindow,
+  WriteWindow,
   type ApplyHireEventJob,
   type Clock,
   type GraphGateway,
@@ -100,7 +102,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   };
   // Tenant readiness (issue 9): start-up checks, pause, brake and dry-run before every TAP.
   const issuance = startIssuance({ config, graph: rawGraph, redis, clock, log, audit: stores.audit, workerId });
-  const graph = withTapPolicyCache(issuance.graph, config.tapPolicyCacheMs, clock);
+  // Writes in flight narrow after a 429 and widen as writes go through (write-window.ts);
+  // at most one per running job of the two queues, so unthrottled nothing ever waits.
+  const graph = withWriteWindow(withTapPolicyCache(issuance.graph, config.tapPolicyCacheMs, clock), new WriteWindow(2 * config.concurrency));
   const mailboxSlots = new MailboxSlots(redis, config.queuePrefix, config.noticeMailboxConcurrency);
   const portsFor = (jobLog: pino.Logger): WorkflowPorts => ({ graph, clock, settings: config, log: jobLog, ...stores, issuance: issuance.gate, mailboxSlots });
 
