@@ -138,7 +138,8 @@ export function startWorkers(count: number, env: Record<string, string>): Worker
       createInterface({ input: stream }).on('line', (line) => {
         const level = /"level":(\d+)/.exec(line)?.[1];
         if (level === '40') logs.warn++;
-        else if (level === '50' || level === '60' || (!level && line.trim() && !/SIGTERM|SIGINT/.test(line))) {
+        // Lines without a level are the entry point's own (main.ts): errors, but for its last word.
+        else if (level === '50' || level === '60' || (!level && line.trim() && !/SIGTERM|SIGINT|stopped cleanly/.test(line))) {
           logs.error++;
           logs.lastErrors = [...logs.lastErrors.slice(-4), line.slice(0, 400)];
         }

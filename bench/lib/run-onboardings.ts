@@ -59,7 +59,7 @@ export interface RunResult {
 /**
  * The shared harness: a simulator child with `hires` users, `processes` worker children, the
  * events stored as the API stores them, then wait until every hire's notice is sent (the
- * simulator counts sendMail) or the bound is spent. Everything it starts it stops, and every
+ * simulator counts the mails it accepted) or the bound is spent. Everything it starts it stops, and every
  * key under its prefix is deleted.
  */
 export async function runOnboardings(o: RunOptions): Promise<RunResult> {
@@ -95,7 +95,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     await until(
       `${o.hires} notices (${o.name})`,
       async () => {
-        const sent = (await sim.counts()).sendMail ?? 0;
+        const sent = await sim.mailCount();
         const t = Date.now();
         if (sent !== lastProgress.n) lastProgress = { n: sent, t };
         if (polls++ % 10 === 0) {

@@ -90,6 +90,11 @@ export class SimProcess {
     return this.call('GET', '/_sim/counts');
   }
 
+  /** Mails the simulator accepted; `counts().sendMail` counts throttled requests too. */
+  async mailCount(): Promise<number> {
+    return (await this.call<{ count: number }>('GET', '/_sim/mail-count')).count;
+  }
+
   setFaults(rules: FaultRule[]): Promise<unknown> {
     return this.call('PUT', '/_sim/faults', rules);
   }

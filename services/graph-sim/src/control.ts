@@ -11,6 +11,8 @@ export type TapView = Omit<TapRecord, 'replacedAt' | 'usedAt'> & { replacedAt?: 
 /** In-process access to what /_sim/ exposes. Test-only introspection: never part of Graph. */
 export interface SimControl {
   mails(): MailRecord[];
+  /** How many mails were accepted (sent), without their bodies: `counts().sendMail` counts refused requests too. */
+  mailCount(): number;
   notifications(): NotificationRecord[];
   /** Intune syncDevice calls. */
   syncs(): SyncRecord[];
@@ -50,6 +52,7 @@ export function createControl(core: SimCore): SimControl {
   };
   return {
     mails: () => copy(core.state.mails),
+    mailCount: () => core.state.mails.length,
     notifications: () => copy(core.state.notifications),
     syncs: () => copy(core.state.syncs),
     requests: () => copy(core.log),
@@ -142,6 +145,7 @@ export function handleControl(control: SimControl, core: SimCore, method: string
     switch (route) {
       case 'GET /_sim/health': return json(200, { ok: true });
       case 'GET /_sim/mails': return json(200, control.mails());
+      case 'GET /_sim/mail-count': return json(200, { count: control.mailCount() });
       case 'GET /_sim/notifications': return json(200, control.notifications());
       case 'GET /_sim/syncs': return json(200, control.syncs());
       case 'GET /_sim/requests': return json(200, control.requests());
