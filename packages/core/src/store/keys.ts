@@ -11,6 +11,11 @@ export function redisKeys(prefix: string) {
     onboarding: (employeeId: string) => `${prefix}:record:${employeeId}`,
     /** Sorted set of employeeIds by creation time (ms), for newest-first listing. */
     onboardingIndex: `${prefix}:records`,
+    /**
+     * Hash of onboardings by status (status → count, and `_` marking it built), kept by the
+     * record scripts; rebuilt from the records when missing (onboarding-store.ts).
+     */
+    onboardingStatusCounts: `${prefix}:records-by-status`,
     /** List of earlier onboardings of the same employee (rehire), newest first. */
     history: (employeeId: string) => `${prefix}:record-history:${employeeId}`,
     /** Receipt of an accepted webhook-id: the answer to repeat on duplicates. */

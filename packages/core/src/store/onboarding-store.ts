@@ -17,22 +17,65 @@ export class CorruptRecordError extends Error {
 // ARGV[5] set, the stored record must also be that onboarding: a rehire archives the record and
 // creates a new one (a new random onboardingId) whose rev starts again at 1, so rev alone could
 // match a different record than the one the caller read (see `update` and its recent copies).
-// With ARGV[6..] set, the audit entry of the change is appended in the same script (the writes
-// of AuditTrail#appendWrites), before the record, so that a change and its entry are never one
-// without the other: an entry fails only with an error that stops the script before the SET.
+// ARGV[6] is the new record's status: the count of records by status (KEYS[5], once built)
+// moves with it. With ARGV[7..] set, the audit entry of the change is appended in the same
+// script (the writes of AuditTrail#appendWrites), before the record, so that a change and its
+// entry are never one without the other: an entry fails only with an error that stops the
+// script before the SET.
 const CAS_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
+local was = nil
 if cur then
   local rec = cjson.decode(cur)
   if rec['rev'] ~= expected then return 0 end
   if ARGV[5] ~= '' and rec['onboardingId'] ~= ARGV[5] then return 0 end
+  was = rec['status']
 elseif expected ~= 0 then
   return 0
 end
-if #ARGV > 5 then${auditWritesLua(3, 6)}end
+if #ARGV > 6 then${auditWritesLua(3, 7)}end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4]) end
+if ARGV[6] ~= was and redis.call('EXISTS', KEYS[5]) == 1 then
+  if type(was) == 'string' then redis.call('HINCRBY', KEYS[5], was, -1) end
+  redis.call('HINCRBY', KEYS[5], ARGV[6], 1)
+end
+return 1
+`;
+
+// KEYS: record, index, history, counts by status. ARGV: employeeId. A rehire: the record moves
+// to the history, and out of the counts.
+const ARCHIVE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+redis.call('LPUSH', KEYS[3], cur)
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local ok, rec = pcall(cjson.decode, cur)
+  if ok and type(rec) == 'table' and type(rec['status']) == 'string' then redis.call('HINCRBY', KEYS[4], rec['status'], -1) end
+end
+return 1
+`;
+
+// KEYS: index, counts by status. ARGV: record key prefix. Builds the counts from the records
+// when there are none yet (a store written by a version without them, or a deleted hash), in
+// one script so no write slips between the reading and the counting. It reads every record
+// once, with keys derived from the index (one slot under a hash-tagged prefix); after that the
+// record scripts keep the counts, and a read is one HGETALL.
+const BUILD_COUNTS_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local counts = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local raw = redis.call('GET', ARGV[1] .. id)
+  if raw then
+    local ok, rec = pcall(cjson.decode, raw)
+    if ok and type(rec) == 'table' and type(rec['status']) == 'string' then counts[rec['status']] = (counts[rec['status']] or 0) + 1 end
+  end
+end
+redis.call('HSET', KEYS[2], '_', 'built')
+for status, n in pairs(counts) do redis.call('HSET', KEYS[2], status, n) end
 return 1
 `;
 
@@ -59,6 +102,8 @@ export class OnboardingStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #cas: RedisScript<number>;
+  readonly #archive: RedisScript<number>;
+  readonly #buildCounts: RedisScript<number>;
   /**
    * The JSON of records as this store last read (`get`) or wrote them, by key, oldest first. Only
    * a starting point for `update`, whose compare-and-set proves it still current (same rev, same
@@ -69,9 +114,12 @@ export class OnboardingStore {
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    // KEYS: record, index, audit streams (per onboarding, global). ARGV: expected rev, JSON,
-    // index score, index member, onboardingId, then the audit entry's writes if any.
-    this.#cas = redisScript(redis, 'hirepassOnboardingCas', 4, CAS_SCRIPT);
+    // KEYS: record, index, audit streams (per onboarding, global), counts by status. ARGV:
+    // expected rev, JSON, index score, index member, onboardingId, status, then the audit
+    // entry's writes if any.
+    this.#cas = redisScript(redis, 'hirepassOnboardingCas', 5, CAS_SCRIPT);
+    this.#archive = redisScript(redis, 'hirepassOnboardingArchive', 4, ARCHIVE_SCRIPT);
+    this.#buildCounts = redisScript(redis, 'hirepassOnboardingCountsBuild', 2, BUILD_COUNTS_SCRIPT);
   }
 
   async get(employeeId: string): Promise<OnboardingRecord | null> {
@@ -91,7 +139,7 @@ export class OnboardingStore {
     const key = this.#keys.onboarding(record.employeeId);
     const written = { ...record, rev: 1 };
     const json = JSON.stringify(written);
-    const ok = await this.#cas(...this.#casKeys(record.employeeId), '0', json, String(Date.parse(record.createdAt)), record.employeeId, '', ...this.#auditArgs(audit, written));
+    const ok = await this.#cas(...this.#casKeys(record.employeeId), '0', json, String(Date.parse(record.createdAt)), record.employeeId, '', written.status, ...this.#auditArgs(audit, written));
     if (ok === 1) this.#remember(key, json);
     else this.#recent.delete(key);
     return ok === 1;
@@ -134,7 +182,7 @@ export class OnboardingStore {
       }
       const written = { ...next, rev: rev + 1 };
       const json = JSON.stringify(written);
-      const ok = await this.#cas(...this.#casKeys(employeeId), String(rev), json, '', '', onboardingId ?? '', ...this.#auditArgs(audit, written));
+      const ok = await this.#cas(...this.#casKeys(employeeId), String(rev), json, '', '', onboardingId ?? '', written.status, ...this.#auditArgs(audit, written));
       if (ok === 1) {
         this.#remember(key, json);
         return written;
@@ -144,8 +192,8 @@ export class OnboardingStore {
     throw new Error(`onboarding ${employeeId}: too much contention, update gave up`);
   }
 
-  #casKeys(employeeId: string): [string, string, string, string] {
-    return [this.#keys.onboarding(employeeId), this.#keys.onboardingIndex, this.#keys.auditStream(employeeId), this.#keys.auditGlobal];
+  #casKeys(employeeId: string): [string, string, string, string, string] {
+    return [this.#keys.onboarding(employeeId), this.#keys.onboardingIndex, this.#keys.auditStream(employeeId), this.#keys.auditGlobal, this.#keys.onboardingStatusCounts];
   }
 
   #auditArgs(audit: ChangeAudit | undefined, next: OnboardingRecord): string[] {
@@ -168,14 +216,7 @@ export class OnboardingStore {
   async archive(employeeId: string): Promise<void> {
     const key = this.#keys.onboarding(employeeId);
     this.#recent.delete(key);
-    const raw = await this.#redis.get(key);
-    if (raw === null) return;
-    await this.#redis
-      .multi()
-      .lpush(this.#keys.history(employeeId), raw)
-      .del(key)
-      .zrem(this.#keys.onboardingIndex, employeeId)
-      .exec();
+    await this.#archive(key, this.#keys.onboardingIndex, this.#keys.history(employeeId), this.#keys.onboardingStatusCounts, employeeId);
   }
 
   async history(employeeId: string): Promise<OnboardingRecord[]> {
@@ -247,15 +288,22 @@ export class OnboardingStore {
     }
   }
 
+  /**
+   * Onboardings by status, from the counts the record scripts keep (one HGETALL, whatever the
+   * number of records: the dashboard and every metrics scrape ask). Built from the records the
+   * first time, or again after the hash was deleted (the way to repair it by hand).
+   */
   async countByStatus(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.list({ limit: 500, cursor });
-      for (const r of page.items) counts[r.status] = (counts[r.status] ?? 0) + 1;
-      if (!page.nextCursor) return counts;
-      cursor = page.nextCursor;
+    let raw = await this.#redis.hgetall(this.#keys.onboardingStatusCounts);
+    if (!raw._) {
+      await this.#buildCounts(this.#keys.onboardingIndex, this.#keys.onboardingStatusCounts, this.#keys.onboarding(''));
+      raw = await this.#redis.hgetall(this.#keys.onboardingStatusCounts);
     }
+    const counts: Record<string, number> = {};
+    for (const [status, n] of Object.entries(raw)) {
+      if (status !== '_' && Number(n) > 0) counts[status] = Number(n);
+    }
+    return counts;
   }
 }
 

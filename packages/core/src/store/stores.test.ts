@@ -104,6 +104,39 @@ describe('OnboardingStore', () => {
     expect(await s.countByStatus()).toEqual({ failed: 4, scheduled: 8 });
   });
 
+  it('keeps counts by status with every write, built once from the records, and equal to a full count', async () => {
+    const p = `${prefix}counts`;
+    const keys = redisKeys(p);
+    const s = new OnboardingStore(redis, p);
+    // Records written before there were counts (an older version, or a deleted hash).
+    for (let i = 0; i < 6; i++) await s.create(record(`C${i}`, new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(), i < 4 ? 'scheduled' : 'failed'));
+    await redis.set(keys.onboarding('C-corrupt'), '{not json');
+    await redis.zadd(keys.onboardingIndex, Date.UTC(2026, 10, 2), 'C-corrupt');
+    expect(await redis.exists(keys.onboardingStatusCounts)).toBe(0);
+    expect(await s.countByStatus()).toEqual({ scheduled: 4, failed: 2 });
+
+    // From now on the scripts keep them: a status change, a change that keeps the status, a
+    // new record, a rehire's archive, and two stores racing on one record.
+    await s.update('C0', (r) => ({ ...r, status: 'notified' }));
+    await s.update('C1', (r) => ({ ...r, warnings: ['same status'] }));
+    await s.create(record('C9', '2026-11-03T00:00:00Z', 'in_progress'));
+    await s.archive('C5');
+    const other = new OnboardingStore(redis, p);
+    await Promise.all([s.update('C2', (r) => ({ ...r, status: 'revealed' })), other.update('C2', (r) => ({ ...r, status: 'needs_attention' }))]);
+    const counted = await s.countByStatus();
+    expect(counted).toEqual({ scheduled: 2, failed: 1, notified: 1, in_progress: 1, [(await s.get('C2'))!.status]: 1 });
+
+    // Equal to counting every record, as the list does.
+    const all = (await s.list({ limit: 100 })).items;
+    const byScan: Record<string, number> = {};
+    for (const r of all) byScan[r.status] = (byScan[r.status] ?? 0) + 1;
+    expect(counted).toEqual(byScan);
+
+    // Deleting the hash is the repair: the next read builds it again.
+    await redis.del(keys.onboardingStatusCounts);
+    expect(await s.countByStatus()).toEqual(byScan);
+  });
+
   it('archives for a rehire and keeps the history readable', async () => {
     await store.create(record('R1', '2026-11-02T00:00:00Z', 'cancelled'));
     await store.archive('R1');
