@@ -10,7 +10,7 @@ import type { HireEvent } from '../domain/hire-event.schema';
 export const QUEUES = {
   /** Accepted HR events, one job per webhook-id. */
   events: 'hire-events',
-  /** Per-onboarding work: prepare (steps 1–4), activate (5–6), cancel, expire. */
+  /** Per-onboarding work: prepare (steps 1–4, and 5–6 at once when the instant has passed), activate (5–6), cancel, expire. */
   onboarding: 'onboarding',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

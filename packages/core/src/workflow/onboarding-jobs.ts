@@ -45,7 +45,7 @@ async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef, justPrepa
   return { followUps: [expireJob(ref, r.tap.id, new Date(r.tap.expiresAt), ports.clock.now())], removeJobIds: [], note: `status ${r.status}` };
 }
 
-/** Steps 1–4, days ahead; then the delayed activate job (or the notice, if only it is missing). */
+/** Steps 1–4, days ahead; then the delayed activate job, or steps 5–6 at once when the instant has passed (or only the notice, if it alone is missing). */
 export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts: { replaceActivate?: boolean } = {}): Promise<JobOutcome> {
   await prepareSteps(ports, ref);
   const planned = await inStep('tap', () => schedule(ports, ref), ports.log);
