@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AuditWrites } from './audit-trail';
+import { auditWriteArgs, auditWritesLua, type AuditWrites } from './audit-trail';
 import { redisKeys, type RedisKeys } from './keys';
 import { redisScript, type RedisScript } from './redis-script';
 
@@ -37,16 +37,12 @@ return {1, redis.call('INCR', KEYS[2])}
 // KEYS: receipt, job, audit per onboarding, audit global.
 // ARGV: receipt JSON, TTL (s), per-onboarding MAXLEN, stream expiry (ms), global MINID, fields…
 // The receipt only if its job exists, so that no receipt ever stands without its job; the
-// audit entry only if the receipt is ours, and an audit failure does not undo the receipt.
+// audit entry (AuditTrail's writes) only if the receipt is ours, and an audit failure, caught
+// by pcall, does not undo the receipt.
 const RECORD = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then return redis.call('GET', KEYS[1]) end
-local a = redis.pcall('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 6))
-local b = redis.pcall('PEXPIRE', KEYS[3], ARGV[4])
-local c = redis.pcall('XADD', KEYS[4], 'MINID', ARGV[5], '*', unpack(ARGV, 6))
-for _, r in ipairs({a, b, c}) do
-  if type(r) == 'table' and r.err then return 2 end
-end
+if not pcall(function()${auditWritesLua(3, 3)}end) then return 2 end
 return 1
 `;
 
@@ -105,10 +101,7 @@ export class EventReceipts {
       audit.globalKey,
       JSON.stringify(receipt),
       String(RECEIPT_TTL_SECONDS),
-      audit.perOnboardingMaxLen,
-      audit.expireMs,
-      audit.globalMinId,
-      ...audit.fields,
+      ...auditWriteArgs(audit),
     );
     return recordOutcome(reply);
   }
