@@ -7,9 +7,11 @@ import { errorResult, executeGraph, type GraphCall } from './pipeline';
 import type { AppDefinition } from './tenant/types';
 
 /**
- * JSON batching (graph.md): at most 20 items with unique ids; items run in order; an item whose
- * dependsOn failed answers 424; each item meets the throttle and faults on its own (a throttled
- * item is a 429 with its own Retry-After); the outer answer is 200 whatever the items did.
+ * JSON batching (graph.md): at most 20 items with unique ids; items run concurrently, each after
+ * the items its dependsOn names; an item whose dependsOn failed answers 424; each item meets the
+ * throttle and faults on its own (a throttled item is a 429 with its own Retry-After; a latency
+ * rule delays each item, not the envelope, whose answer waits for its slowest item); the outer
+ * answer is 200 whatever the items did.
  */
 const MAX_ITEMS = 20;
 
@@ -70,17 +72,26 @@ export async function runBatch(
 ): Promise<GraphResult> {
   if (call.bodyError) throw call.bodyError;
   const items = parseItems(call.body);
-  const statuses = new Map<string, number>();
+  // Graph runs the items of a batch concurrently unless dependsOn orders them (graph.md), so
+  // an item waits only for the items it names; the answers keep the order of the requests.
+  const results = new Map<string, Promise<GraphResult>>();
+  for (const item of items) {
+    const deps = (item.dependsOn ?? []).map((d) => results.get(d) as Promise<GraphResult>);
+    results.set(
+      item.id,
+      Promise.all(deps).then((done) => {
+        const failed = done.findIndex((r) => r.status >= 400);
+        if (failed >= 0) {
+          const failedDep = (item.dependsOn ?? [])[failed] as string;
+          return errorResult(core, call, new GraphError(424, 'FailedDependency', `Request failed because request '${failedDep}' it depends on failed.`));
+        }
+        return runItem(core, call, caller, item);
+      }),
+    );
+  }
   const responses: Array<{ id: string; status: number; headers: Record<string, string>; body?: unknown }> = [];
   for (const item of items) {
-    const failedDep = item.dependsOn?.find((d) => (statuses.get(d) ?? 0) >= 400);
-    let result: GraphResult;
-    if (failedDep !== undefined) {
-      result = errorResult(core, call, new GraphError(424, 'FailedDependency', `Request failed because request '${failedDep}' it depends on failed.`));
-    } else {
-      result = await runItem(core, call, caller, item);
-    }
-    statuses.set(item.id, result.status);
+    const result = await (results.get(item.id) as Promise<GraphResult>);
     responses.push({ id: item.id, status: result.status, headers: itemHeaders(result), ...(result.body !== undefined ? { body: result.body } : {}) });
   }
   return { status: 200, body: { responses } };

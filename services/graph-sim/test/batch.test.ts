@@ -61,6 +61,34 @@ describe('$batch', () => {
     expect(statuses).toEqual({ '1': 404, '2': 424, '3': 200, '4': 200 });
   });
 
+  it('runs items concurrently, an item with dependsOn after its dependency; latency delays items, not the envelope', async () => {
+    sim.control.setFaults([{ kind: 'latency', latencyMs: 150 }]);
+    const res = await raw(sim, 'POST', '/v1.0/$batch', {
+      token: bearer,
+      body: {
+        requests: [
+          { id: 'a', method: 'GET', url: `/users/${JANE}` },
+          { id: 'b', method: 'GET', url: `/users/${SAM}` },
+          { id: 'c', method: 'GET', url: `/users/${JANE}/manager`, dependsOn: ['a'] },
+        ],
+      },
+    });
+    expect(res.body.responses.map((r: { id: string; status: number }) => [r.id, r.status])).toEqual([['a', 200], ['b', 200], ['c', 200]]);
+    const log = sim.control.requests();
+    const item = (path: string) => {
+      const r = log.find((x) => x.batchRequestId && x.path === path)!;
+      return { start: Date.parse(r.at), end: Date.parse(r.at) + (r.durationMs ?? 0) };
+    };
+    const [a, b, c] = [item(`/users/${JANE}`), item(`/users/${SAM}`), item(`/users/${JANE}/manager`)];
+    // a and b overlap (b starts before a ends); c starts only once a has ended.
+    expect(b.start).toBeLessThan(a.end);
+    expect(c.start).toBeGreaterThanOrEqual(a.end);
+    // The envelope did not sleep first: its items started in the same synchronous stretch
+    // (a sleep would put 150 ms between them).
+    const envelope = log.find((x) => x.operation === 'batch')!;
+    expect(a.start - Date.parse(envelope.at)).toBeLessThan(150);
+  });
+
   it('answers a per-item 429 with its own Retry-After when the throttle bucket is empty', async () => {
     sim.control.setThrottle({ writesPerWindow: 2, windowMs: 60_000 });
     const users = ['hire01', 'hire02', 'hire03'].map((u) => userId(sim, `${u}@contoso.com`));
