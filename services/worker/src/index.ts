@@ -93,6 +93,8 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       // A Graph call is logged with the job it belongs to (employeeId, jobId, attempt).
       logger: { debug: (obj, msg) => (jobContext.getStore() ?? log).debug(obj, msg) },
       onCall: metrics.graphCall,
+      batchMaxRequests: config.graphBatchSize,
+      onBatch: metrics.graphBatch,
     });
   const stores = {
     store: new ObservedOnboardingStore(redis, config.queuePrefix, metrics.recordChanged),

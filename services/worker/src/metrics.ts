@@ -57,6 +57,12 @@ export class WorkerMetrics {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly graphBatches = new Histogram({
+    name: 'hirepass_graph_batch_size',
+    help: 'Graph calls per $batch request sent (calls made at one moment share one; a call alone goes without a batch)',
+    buckets: [2, 4, 8, 12, 16, 20],
+    registers: [this.registry],
+  });
   readonly tapsIssued = new Counter({
     name: 'hirepass_taps_issued_total',
     help: 'Temporary Access Passes created, for an activation or an ops re-issue',
@@ -103,6 +109,11 @@ export class WorkerMetrics {
     this.graphCalls.inc({ operation, status });
     if (e.status === 429) this.graphThrottled.inc({ operation });
     this.graphDuration.observe({ operation }, e.durationMs / 1000);
+  };
+
+  /** For the msgraph adapter's `onBatch`. */
+  readonly graphBatch = (size: number): void => {
+    this.graphBatches.observe(size);
   };
 
   /** What an onboarding's change says about TAPs and notices (called with the record before and after a write). */

@@ -91,6 +91,7 @@ beforeAll(async () => {
     noticeSenderUpn: sim.noticeSenderUpn,
     concurrency: 4,
     noticeMailboxConcurrency: 4,
+    graphBatchSize: 20,
     userLookupWindowMs: 60 * 60_000,
     replicationWindowMs: 30 * 60_000,
     tapPolicyCacheMs: 0,

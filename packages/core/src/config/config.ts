@@ -77,6 +77,9 @@ const workerSchema = z
     WORKER_CONCURRENCY: intInRange(1, 1000).default(50),
     // Outlook serves 4 concurrent requests per mailbox (graph.md "Notices"); shared by all workers.
     NOTICE_MAILBOX_CONCURRENCY: intInRange(1, 4).default(4),
+    // Graph calls made at one moment share a $batch of at most this many (Graph's limit is 20);
+    // 1 sends every call on its own (graph/batching-handler.ts).
+    GRAPH_BATCH_SIZE: intInRange(1, 20).default(20),
     USER_LOOKUP_WINDOW_MINUTES: intInRange(0, 43_200).default(2880),
     REPLICATION_WINDOW_MINUTES: intInRange(0, 1440).default(30),
     TAP_POLICY_CACHE_SECONDS: intInRange(0, 3600).default(60),
@@ -117,6 +120,7 @@ const workerSchema = z
     noticeSenderUpn: e.NOTICE_SENDER_UPN,
     concurrency: e.WORKER_CONCURRENCY,
     noticeMailboxConcurrency: e.NOTICE_MAILBOX_CONCURRENCY,
+    graphBatchSize: e.GRAPH_BATCH_SIZE,
     userLookupWindowMs: e.USER_LOOKUP_WINDOW_MINUTES * 60_000,
     replicationWindowMs: e.REPLICATION_WINDOW_MINUTES * 60_000,
     tapPolicyCacheMs: e.TAP_POLICY_CACHE_SECONDS * 1000,

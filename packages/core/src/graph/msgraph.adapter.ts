@@ -10,6 +10,7 @@ import type {
 import type { WorkflowError } from '../errors';
 import { CallMiddleware, RequestIdCapture } from './call-middleware';
 import { CachedTokenCredential, CredentialTokenProvider } from './token-cache';
+import { BatchingMessageHandler, GRAPH_BATCH_LIMIT, MAY_BATCH } from './batching-handler';
 import { UndiciMessageHandler } from './undici-transport';
 import {
   ENTRA_ID_P1_SERVICE_PLAN_ID,
@@ -49,6 +50,13 @@ export interface MsGraphGatewayOptions {
   timeoutMs?: number;
   /** Told about every call once it ends (for metrics); must not throw. */
   onCall?: GraphCallObserver;
+  /**
+   * Most calls made at the same moment that go to Graph in one `$batch` (batching-handler.ts);
+   * 1 sends each call on its own. Default 20, Graph's limit.
+   */
+  batchMaxRequests?: number;
+  /** Told about every `$batch` sent, with its size; must not throw. */
+  onBatch?: (size: number) => void;
 }
 
 /**
@@ -107,13 +115,16 @@ export function createMsGraphGateway(opts: MsGraphGatewayOptions): GraphGateway 
   );
   const authProvider = new CredentialTokenProvider(credential, [GRAPH_SCOPE]);
   const auth = new AuthenticationHandler(authProvider);
-  const call = new CallMiddleware(opts.timeoutMs ?? 30_000, (e) => opts.logger?.debug(e, 'graph call'));
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const call = new CallMiddleware(timeoutMs, (e) => opts.logger?.debug(e, 'graph call'));
   // In place of the SDK's HTTPMessageHandler (global fetch): the same request, for less CPU.
   const http = new UndiciMessageHandler();
+  // Calls that concurrent jobs make at one moment share a $batch; each still gets its own answer.
+  const batching = new BatchingMessageHandler(http, { maxRequests: opts.batchMaxRequests ?? GRAPH_BATCH_LIMIT, timeoutMs, onBatch: opts.onBatch });
   // No RetryHandler in the chain: BullMQ's attempts are the one retry layer (RETRY_POLICY in
   // jobs/job-catalog.ts); the SDK's retries inside them would multiply the delay unseen.
   auth.setNext(call);
-  call.setNext(http);
+  call.setNext(batching);
   const baseUrl = opts.graphBaseUrl.replace(/\/+$/, '') + '/';
   const client = Client.initWithMiddleware({
     middleware: auth,
@@ -160,8 +171,13 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
     return this.client.api(path).middlewareOptions([capture]);
   }
 
+  /** A call that may share a `$batch` with calls other jobs make at the same moment (batching-handler.ts). */
+  #batchable(path: string, capture: RequestIdCapture) {
+    return this.client.api(path).middlewareOptions([capture, MAY_BATCH]);
+  }
+
   async getUser(idOrUpn: string): Promise<DirectoryUser | null> {
-    const r = await this.#run('get user', (c) => this.#req(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).get() as Promise<User>);
+    const r = await this.#run('get user', (c) => this.#batchable(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).get() as Promise<User>);
     if ('error' in r) {
       if (r.failure.status === 404) return null;
       throw r.error;
@@ -171,7 +187,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async getUserWithManager(idOrUpn: string): Promise<UserWithManager | null> {
     const r = await this.#run('get user', (c) =>
-      this.#req(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).expand(MANAGER_EXPAND).get() as Promise<User & { manager?: User | null }>,
+      this.#batchable(`/users/${encodeURIComponent(idOrUpn)}`, c).select(USER_SELECT).expand(MANAGER_EXPAND).get() as Promise<User & { manager?: User | null }>,
     );
     if ('error' in r) {
       if (r.failure.status === 404) return null;
@@ -183,7 +199,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   }
 
   async getManager(userId: string): Promise<DirectoryUser | null> {
-    const r = await this.#run('get manager', (c) => this.#req(`/users/${encodeURIComponent(userId)}/manager`, c).select(USER_SELECT).get() as Promise<User>);
+    const r = await this.#run('get manager', (c) => this.#batchable(`/users/${encodeURIComponent(userId)}/manager`, c).select(USER_SELECT).get() as Promise<User>);
     if ('error' in r) {
       if (r.failure.status === 404) return null;
       throw r.error;
@@ -194,7 +210,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   async findDeviceByDeviceId(deviceId: string): Promise<DirectoryDevice | null> {
     // The filter value is a GUID (validated at the webhook); quotes are doubled per OData anyway.
     const filter = `deviceId eq '${deviceId.replace(/'/g, "''")}'`;
-    const r = await this.#run('find device', (c) => this.#req('/devices', c).filter(filter).select(DEVICE_SELECT).get() as Promise<{ value: Device[] }>);
+    const r = await this.#run('find device', (c) => this.#batchable('/devices', c).filter(filter).select(DEVICE_SELECT).get() as Promise<{ value: Device[] }>);
     if ('error' in r) throw r.error;
     const d = r.ok.value[0];
     if (!d?.id) return null;
@@ -212,7 +228,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async checkMemberGroups(objectId: string, groupIds: string[]): Promise<string[]> {
     const r = await this.#run('check group membership', (c) =>
-      this.#req(`/directoryObjects/${encodeURIComponent(objectId)}/checkMemberGroups`, c).post({ groupIds }) as Promise<{ value: string[] }>,
+      this.#batchable(`/directoryObjects/${encodeURIComponent(objectId)}/checkMemberGroups`, c).post({ groupIds }) as Promise<{ value: string[] }>,
     );
     if ('error' in r) throw r.error;
     const wanted = new Set(groupIds.map((g) => g.toLowerCase()));
@@ -221,7 +237,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async addGroupMember(groupId: string, objectId: string): Promise<WriteResult<'added' | 'already-member'>> {
     const body = { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${objectId}` };
-    const r = await this.#run('add group member', (c) => this.#req(`/groups/${encodeURIComponent(groupId)}/members/$ref`, c).post(body));
+    const r = await this.#run('add group member', (c) => this.#batchable(`/groups/${encodeURIComponent(groupId)}/members/$ref`, c).post(body));
     if ('error' in r) {
       if (isAlreadyMemberError(r.failure)) return withRequestId('already-member', r.failure.requestId);
       throw r.error;
@@ -232,7 +248,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   async removeGroupMember(groupId: string, objectId: string): Promise<WriteResult<'removed' | 'not-member'>> {
     // With /$ref: without it, Graph deletes the object itself (graph.md "Groups").
     const path = `/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(objectId)}/$ref`;
-    const r = await this.#run('remove group member', (c) => this.#req(path, c).delete());
+    const r = await this.#run('remove group member', (c) => this.#batchable(path, c).delete());
     if ('error' in r) {
       if (r.failure.status === 404) return withRequestId('not-member', r.failure.requestId);
       throw r.error;
@@ -241,7 +257,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   }
 
   async getTapPolicy(): Promise<TapPolicy> {
-    const r = await this.#run('read TAP policy', (c) => this.#req(TAP_POLICY_PATH, c).get() as Promise<TemporaryAccessPassAuthenticationMethodConfiguration>);
+    const r = await this.#run('read TAP policy', (c) => this.#batchable(TAP_POLICY_PATH, c).get() as Promise<TemporaryAccessPassAuthenticationMethodConfiguration>);
     if ('error' in r) throw r.error;
     const p = r.ok;
     return {
@@ -258,7 +274,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async listTemporaryAccessPasses(userId: string): Promise<TapMethod[]> {
     const r = await this.#run('list TAPs', (c) =>
-      this.#req(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).get() as Promise<{ value: TemporaryAccessPassAuthenticationMethod[] }>,
+      this.#batchable(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).get() as Promise<{ value: TemporaryAccessPassAuthenticationMethod[] }>,
     );
     if ('error' in r) throw r.error;
     return r.ok.value.map(toTapMethod);
@@ -267,7 +283,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   async createTemporaryAccessPass(userId: string, req: CreateTapRequest): Promise<IssuedTap> {
     const body = { startDateTime: req.startDateTime, lifetimeInMinutes: req.lifetimeInMinutes, isUsableOnce: req.isUsableOnce };
     const r = await this.#run('create TAP', (c) =>
-      this.#req(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).post(body) as Promise<TemporaryAccessPassAuthenticationMethod>,
+      this.#batchable(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).post(body) as Promise<TemporaryAccessPassAuthenticationMethod>,
     );
     if ('error' in r) throw r.error;
     const passcode = r.ok.temporaryAccessPass;
@@ -280,7 +296,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async deleteTemporaryAccessPass(userId: string, methodId: string): Promise<WriteResult<'deleted' | 'not-found'>> {
     const path = `/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods/${encodeURIComponent(methodId)}`;
-    const r = await this.#run('delete TAP', (c) => this.#req(path, c).delete());
+    const r = await this.#run('delete TAP', (c) => this.#batchable(path, c).delete());
     if ('error' in r) {
       if (r.failure.status === 404) return withRequestId('not-found', r.failure.requestId);
       throw r.error;
@@ -306,7 +322,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   async findManagedDevice(azureAdDeviceId: string): Promise<ManagedDevice | null> {
     const filter = `azureADDeviceId eq '${azureAdDeviceId.replace(/'/g, "''")}'`;
     const r = await this.#run('find managed device', (c) =>
-      this.#req('/deviceManagement/managedDevices', c).filter(filter).select('id,azureADDeviceId,deviceName,lastSyncDateTime').get() as Promise<{ value: RawManagedDevice[] }>,
+      this.#batchable('/deviceManagement/managedDevices', c).filter(filter).select('id,azureADDeviceId,deviceName,lastSyncDateTime').get() as Promise<{ value: RawManagedDevice[] }>,
     );
     if ('error' in r) throw r.error;
     const m = r.ok.value[0];
@@ -321,7 +337,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
 
   async syncManagedDevice(managedDeviceId: string): Promise<WriteResult<'synced' | 'not-found'>> {
     const path = `/deviceManagement/managedDevices/${encodeURIComponent(managedDeviceId)}/syncDevice`;
-    const r = await this.#run('sync managed device', (c) => this.#req(path, c).post(undefined));
+    const r = await this.#run('sync managed device', (c) => this.#batchable(path, c).post(undefined));
     if ('error' in r) {
       if (r.failure.status === 404) return withRequestId('not-found', r.failure.requestId);
       throw r.error;

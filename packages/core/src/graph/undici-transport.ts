@@ -54,7 +54,7 @@ export class UndiciMessageHandler implements Middleware {
 type RequestHeaders = Record<string, string>;
 type FetchOptions = NonNullable<Context['options']>;
 
-function plainHeaders(h: FetchOptions['headers']): RequestHeaders {
+export function plainHeaders(h: FetchOptions['headers']): RequestHeaders {
   if (!h) return {};
   const out: RequestHeaders = {};
   if (h instanceof Headers || Array.isArray(h)) {
@@ -86,23 +86,31 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  * json/text/arrayBuffer/blob and body. The body is already in memory (Graph answers are small),
  * and JSON is parsed straight from it, with no web stream in between.
  */
-class GraphAnswer {
+export class GraphAnswer {
   readonly type = 'basic';
   readonly redirected = false;
   readonly statusText = '';
   readonly headers: AnswerHeaders;
-  #bytes: Buffer;
+  #bytes: Buffer | null;
   #used = false;
   #stream: ReadableStream<Uint8Array> | null | undefined;
 
+  #json: { value: unknown } | undefined;
+
+  /**
+   * `json`, when given, is the body already parsed (a `$batch` item's, which arrives parsed
+   * inside the envelope): `json()` hands it on instead of serialising it to parse it again.
+   */
   constructor(
     readonly url: string,
     readonly status: number,
     headers: Record<string, string | string[] | undefined>,
-    bytes: Buffer,
+    bytes: Buffer | null,
+    json?: { value: unknown },
   ) {
     this.headers = new AnswerHeaders(headers);
     this.#bytes = bytes;
+    this.#json = json;
   }
 
   get ok(): boolean {
@@ -120,7 +128,7 @@ class GraphAnswer {
    */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#stream === undefined) {
-      const bytes = this.#bytes;
+      const bytes = this.#raw();
       this.#stream =
         NULL_BODY_STATUS.has(this.status) || bytes.length === 0
           ? null
@@ -134,10 +142,15 @@ class GraphAnswer {
     return this.#stream;
   }
 
+  #raw(): Buffer {
+    this.#bytes ??= this.#json === undefined || this.#json.value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(this.#json.value), 'utf8');
+    return this.#bytes;
+  }
+
   #take(): Buffer {
     if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
     this.#used = true;
-    return this.#bytes;
+    return this.#raw();
   }
 
   async text(): Promise<string> {
@@ -145,6 +158,11 @@ class GraphAnswer {
   }
 
   async json(): Promise<unknown> {
+    if (this.#json !== undefined && this.#bytes === null) {
+      if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
+      this.#used = true;
+      return this.#json.value;
+    }
     return JSON.parse(this.#take().toString('utf8'));
   }
 
