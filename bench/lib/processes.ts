@@ -115,6 +115,8 @@ export function workerEnv(sim: SimInfo, prefix: string, extra: Record<string, st
     BRAKE_MAX_TAPS: '1000000',
     // e.g. BENCH_WORKER_NODE_OPTIONS=--max-semi-space-size=8 to try V8 heap settings.
     ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+    // BENCH_GRAPH_BATCH_SIZE=1 sends every Graph call on its own (the A/B of $batch).
+    ...(process.env.BENCH_GRAPH_BATCH_SIZE ? { GRAPH_BATCH_SIZE: process.env.BENCH_GRAPH_BATCH_SIZE } : {}),
     ...extra,
   };
 }

@@ -44,12 +44,18 @@ export interface RunResult {
   startupGraphCounts: Record<string, number>;
   graphOperations: number;
   graphOperationsPerOnboarding: number;
+  /** HTTP requests that carried them: a `$batch` of n operations is one request. */
+  graphRequestsPerOnboarding: number;
+  /** Operations per `$batch` request, on average (0 when none was sent). */
+  meanBatchSize: number;
   workerRss: Awaited<ReturnType<ReturnType<typeof sampleRss>['stop']>>;
   /**
    * CPU time (user + system) of all worker processes from the start of the drain (events
    * stored) to its end, divided by the hires: the figure that holds on a shared machine.
    */
   workerCpuMsPerOnboarding: number;
+  /** The simulator's CPU per onboarding: what serving its Graph calls cost (Graph's side). */
+  simCpuMsPerOnboarding: number;
   workerLogs: { warn: number; error: number; lastErrors: string[] };
   redisMemory?: { byCategory: MemoryByCategory[]; totalBytes: number; bytesPerOnboarding: number; bytesPerOnboardingWithoutTtl: number; bullmqJobBytesPerOnboarding: number };
   records: Array<OnboardingRecord | null>;
@@ -84,6 +90,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
 
     const now = new Date();
     const cpuAtStart = await cpuMs(fleet.pids);
+    const simCpuAtStart = await cpuMs([sim.child.pid!]);
     const hires = Array.from({ length: o.hires }, (_, i) => ({ i, event: hireEvent(i, o.activationAt?.(i, now) ?? new Date(now.getTime() - 60_000), now) }));
     const startedAt = Date.now();
     await enqueueLikeTheApi(redis, prefix, events, hires);
@@ -125,11 +132,15 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const firstNoticeMs = (sentAt[0] ?? Date.now()) - startedAt;
     const workerRss = await rss.stop();
     const workerCpuMs = (await cpuMs(fleet.pids)) - cpuAtStart;
+    const simCpuMs = (await cpuMs([sim.child.pid!])) - simCpuAtStart;
 
     const graphCounts = countsSince(startupGraphCounts, await sim.counts());
     const graphOperations = Object.entries(graphCounts)
-      .filter(([op]) => op !== 'token')
+      .filter(([op]) => op !== 'token' && op !== 'batch' && op !== 'batch.items')
       .reduce((sum, [, n]) => sum + n, 0);
+    const batches = graphCounts.batch ?? 0;
+    const batchedOperations = graphCounts['batch.items'] ?? 0;
+    const graphRequests = graphOperations - batchedOperations + batches;
     const statuses: Record<string, number> = {};
     for (const r of recs) statuses[r?.status ?? 'missing'] = (statuses[r?.status ?? 'missing'] ?? 0) + 1;
     failedJobs = (await events.getJobCountByTypes('failed')) + (await onboarding.getJobCountByTypes('failed'));
@@ -166,8 +177,11 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
       startupGraphCounts,
       graphOperations,
       graphOperationsPerOnboarding: Number((graphOperations / o.hires).toFixed(2)),
+      graphRequestsPerOnboarding: Number((graphRequests / o.hires).toFixed(2)),
+      meanBatchSize: batches > 0 ? Number((batchedOperations / batches).toFixed(2)) : 0,
       workerRss,
       workerCpuMsPerOnboarding: Number((workerCpuMs / o.hires).toFixed(2)),
+      simCpuMsPerOnboarding: Number((simCpuMs / o.hires).toFixed(2)),
       workerLogs: fleet.logs,
       ...(redisMemory ? { redisMemory } : {}),
       records: recs,
