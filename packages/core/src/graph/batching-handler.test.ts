@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGraphSim, type GraphSim } from '@hirepass/graph-sim';
 import { ThrottledError, TransientError } from '../errors';
 import type { GraphGateway } from './graph.port';
-import { createMsGraphGateway, type MsGraphGatewayOptions } from './msgraph.adapter';
+import { simGateway } from '../testing/sim-gateway';
+import type { MsGraphGatewayOptions } from './msgraph.adapter';
 
 const JANE_ID = '45ea88bc-afac-4073-96e9-6bc0d019cf22';
 const JANE_DEVICE = '6f1c5d2e-0a4b-4c3e-9d8f-2b7a1e0c9d44';
@@ -11,17 +12,7 @@ let sim: GraphSim;
 let graph: GraphGateway;
 let batchSizes: number[];
 
-const gateway = (extra: Partial<MsGraphGatewayOptions> = {}) =>
-  createMsGraphGateway({
-    tenantId: sim.tenantId,
-    clientId: sim.clientId,
-    clientSecret: sim.clientSecret,
-    authorityHost: sim.url,
-    graphBaseUrl: sim.url,
-    timeoutMs: 2_000,
-    onBatch: (n) => batchSizes.push(n),
-    ...extra,
-  });
+const gateway = (extra: Partial<MsGraphGatewayOptions> = {}) => simGateway(sim, { timeoutMs: 2_000, onBatch: (n) => batchSizes.push(n), ...extra });
 
 /** The simulator's log without the token calls: what reached Graph's front door. */
 const graphRequests = () => sim.control.requests().filter((r) => r.operation !== 'token' && r.operation !== 'openid-configuration');

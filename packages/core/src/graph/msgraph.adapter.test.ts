@@ -3,7 +3,7 @@ import { startGraphSim, type GraphSim } from '@hirepass/graph-sim';
 import { PermanentError, ThrottledError, TransientError, WaitingError } from '../errors';
 import type { GraphGateway } from './graph.port';
 import { classifyGraphFailure, parseRetryAfterMs } from './graph-errors';
-import { createMsGraphGateway } from './msgraph.adapter';
+import { simGateway } from '../testing/sim-gateway';
 
 const JANE_ID = '45ea88bc-afac-4073-96e9-6bc0d019cf22';
 const JANE_DEVICE = '6f1c5d2e-0a4b-4c3e-9d8f-2b7a1e0c9d44';
@@ -13,14 +13,7 @@ let graph: GraphGateway;
 
 beforeAll(async () => {
   sim = await startGraphSim({ port: 0 });
-  graph = createMsGraphGateway({
-    tenantId: sim.tenantId,
-    clientId: sim.clientId,
-    clientSecret: sim.clientSecret,
-    authorityHost: sim.url,
-    graphBaseUrl: sim.url,
-    timeoutMs: 2_000,
-  });
+  graph = simGateway(sim, { timeoutMs: 2_000 });
 });
 afterAll(async () => {
   await sim?.close();
@@ -60,7 +53,7 @@ describe('msgraph adapter against the simulator', () => {
   });
 
   it('asks the authority for a token once, not on every call, and shares it between concurrent calls', async () => {
-    const fresh = createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, graphBaseUrl: sim.url, timeoutMs: 2_000 });
+    const fresh = simGateway(sim, { timeoutMs: 2_000 });
     await Promise.all([1, 2, 3].map(() => fresh.getUser('jane.doe@contoso.com')));
     await fresh.getTapPolicy();
     await fresh.findDeviceByDeviceId(JANE_DEVICE);
@@ -140,7 +133,7 @@ describe('msgraph adapter against the simulator', () => {
   });
 
   it('maps Graph being unreachable to TransientError (network error)', async () => {
-    const away = createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, graphBaseUrl: 'https://127.0.0.1:1', timeoutMs: 2_000 });
+    const away = simGateway(sim, { graphBaseUrl: 'https://127.0.0.1:1', timeoutMs: 2_000 });
     const err = await away.getUser('jane.doe@contoso.com').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).message).toBe('get user: network error (fetch failed)');
@@ -156,7 +149,7 @@ describe('msgraph adapter against the simulator', () => {
   });
 
   it('maps a wrong client secret to PermanentError', async () => {
-    const bad = createMsGraphGateway({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: 'wrong', authorityHost: sim.url, graphBaseUrl: sim.url });
+    const bad = simGateway({ ...sim, clientSecret: 'wrong' });
     const err = await bad.getUser('jane.doe@contoso.com').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
   });
