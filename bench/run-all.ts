@@ -19,6 +19,7 @@ const SCRIPTS: Array<{ name: string; file: string; result: string; boundMinutes:
   { name: 'throttled', file: 'throttled.bench.ts', result: 'throttled', boundMinutes: 15 },
   { name: 'activation-lag', file: 'activation-lag.bench.ts', result: 'activation-lag', boundMinutes: 20 },
   { name: 'scaling', file: 'scaling.bench.ts', result: 'scaling', boundMinutes: 30 },
+  { name: 'cold-calls', file: 'cold-calls.bench.ts', result: 'cold-calls', boundMinutes: 5 },
 ];
 
 function runScript(file: string, boundMinutes: number): Promise<number> {

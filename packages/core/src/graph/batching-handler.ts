@@ -60,9 +60,11 @@ const BATCHABLE_METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
  * jobs make at the same moment as one `POST /$batch` (JSON batching), then hands each call its
  * own item's answer as if it had gone alone. Why: each Graph call cost the worker an HTTP
  * exchange over TLS, and Graph's front door (or the simulator) one more request to parse; a batch
- * of n calls costs one. Measured in a burst: 7 HTTP requests per onboarding become 2.3, for 6 %
- * less worker CPU and 14 % less simulator CPU (bench/README.md); fewer than the profiles promised,
- * but Graph's side gains the most.
+ * of n calls costs one. Measured (bench/README.md): in a burst, where connections stay open,
+ * 7 HTTP requests per onboarding become 2.3, for 6 % less worker CPU and 14 % less simulator
+ * CPU; at an activation instant, after idle sockets have closed, 50 calls share 2 TLS connections
+ * instead of opening 49 (a tenth of the CPU on both sides), and the activation lag's p99 falls
+ * from about 2 s to 1.2–1.4 s.
  *
  * What stays exactly as before, because every call still gets its own answer below the SDK:
  * - the SDK's response and error handling, the adapter's outcome mapping, and the retry rules.
