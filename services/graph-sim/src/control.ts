@@ -99,7 +99,7 @@ export function createControl(core: SimCore): SimControl {
         accountEnabled: true,
         ...partial,
       };
-      core.state.devices.set(device.id, device);
+      core.state.putDevice(device);
       return copy(device);
     },
     addManagedDevice(partial) {

@@ -109,6 +109,18 @@ describe('groups and devices', () => {
     expect(byKey.deviceId).toBe(JANE_DEVICE_ID);
   });
 
+  it('looks a device up by deviceId in any case, with its other clauses applied, and not once deleted', async () => {
+    const c = graphClient(sim);
+    const upper = await c.api('/devices').filter(`deviceId eq '${JANE_DEVICE_ID.toUpperCase()}'`).get();
+    expect(upper.value.map((d: { deviceId: string }) => d.deviceId)).toEqual([JANE_DEVICE_ID]);
+    expect((await c.api('/devices').filter(`deviceId eq '${JANE_DEVICE_ID}' and trustType eq 'Workplace'`).get()).value).toEqual([]);
+    const fresh = sim.control.addDevice({ displayName: 'SHORT-LIVED' });
+    expect((await c.api('/devices').filter(`deviceId eq '${fresh.deviceId}'`).get()).value).toHaveLength(1);
+    sim.control.reset();
+    expect((await c.api('/devices').filter(`deviceId eq '${fresh.deviceId}'`).get()).value).toEqual([]);
+    expect((await graphError(c.api(`/devices(deviceId='${fresh.deviceId}')`).get())).statusCode).toBe(404);
+  });
+
   it('isManaged follows Intune enrolment: true with a managed device, false for a device only registered in Entra', async () => {
     const c = graphClient(sim);
     const enrolled = await c.api('/devices').filter(`deviceId eq '${JANE_DEVICE_ID}'`).select('id,isManaged,mdmAppId').get();

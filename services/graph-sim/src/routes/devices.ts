@@ -50,8 +50,11 @@ export const deviceRoutes: Route[] = [
       const select = parseSelect(ctx.req.query, DEVICE_PROPS, 'microsoft.graph.device');
       const top = parseTop(ctx.req.query) ?? 100;
       // Filter the stored definitions first (every filterable property is stored as is), so a
-      // lookup in a large benchmark tenant does not build an entity per device per request.
-      const value = [...ctx.state.devices.values()]
+      // lookup in a large benchmark tenant does not build an entity per device per request; a
+      // deviceId clause narrows to its one device through the index instead of a scan.
+      const byId = filter?.find((c) => c.property === 'deviceId' && typeof c.value === 'string');
+      const candidates = byId ? [ctx.state.findDeviceByDeviceId(byId.value as string)].filter((d) => d !== undefined) : [...ctx.state.devices.values()];
+      const value = candidates
         .filter((d) => matchesFilter(d as unknown as Record<string, unknown>, filter))
         .slice(0, top)
         .map((d) => deviceEntity(d, ctx.state))
@@ -80,7 +83,7 @@ export const deviceRoutes: Route[] = [
     patterns: { "devices(deviceId=':deviceKey')": /^devices\(deviceId='(.+)'\)$/i },
     handle(ctx) {
       const key = (ctx.params["devices(deviceId=':deviceKey')"] as string).toLowerCase();
-      const d = [...ctx.state.devices.values()].find((x) => x.deviceId.toLowerCase() === key);
+      const d = ctx.state.findDeviceByDeviceId(key);
       if (!d) throw notFound(key);
       return respond(ctx, d);
     },

@@ -176,7 +176,12 @@ export const intuneRoutes: Route[] = [
       const filter = parseFilter(ctx.req.query, ['azureADDeviceId', 'deviceName', 'id', 'userPrincipalName', 'operatingSystem'], 'managedDevice');
       const select = parseSelect(ctx.req.query, MANAGED_PROPS, 'microsoft.graph.managedDevice');
       const top = parseTop(ctx.req.query) ?? 100;
-      const value = [...ctx.state.managedDevices.values()]
+      // An azureADDeviceId clause narrows to its one managed device through the index.
+      const byId = filter?.find((c) => c.property === 'azureADDeviceId' && typeof c.value === 'string');
+      const candidates = byId
+        ? [ctx.state.findManagedDeviceByDeviceId(byId.value as string)].filter((m) => m !== undefined)
+        : [...ctx.state.managedDevices.values()];
+      const value = candidates
         .map((m) => m as unknown as Record<string, unknown>)
         .filter((m) => matchesFilter(m, filter))
         .slice(0, top)

@@ -85,6 +85,14 @@ export class TenantState {
   readonly groups = new Map<string, GroupRecord>();
   readonly devices = new Map<string, DeviceDefinition>();
   readonly managedDevices = new Map<string, ManagedDeviceDefinition>();
+  /**
+   * Lower-cased deviceId → device object id, and azureADDeviceId → managed device id: the
+   * `$filter=… eq` lookups every onboarding makes, which a scan made slower as the tenant grew
+   * (a 10,000-user benchmark tenant served 28 % fewer requests a second than a 1,000-user one).
+   * An entry may outlive its object (deletes go straight to the maps): lookups check the object.
+   */
+  readonly #deviceIdIndex = new Map<string, string>();
+  readonly #managedByDeviceId = new Map<string, string>();
   /** Lower-cased azureADDeviceIds of the Intune managed devices: a device's isManaged. */
   readonly enrolledDeviceIds = new Set<string>();
   readonly apps = new Map<string, AppDefinition>();
@@ -112,7 +120,7 @@ export class TenantState {
     }
     // Members from the tenant file are old news: visible to policy evaluation at once.
     for (const g of d.groups) for (const m of g.members) this.addMember(g.id, m, 0);
-    for (const dev of d.devices) this.devices.set(dev.id, dev);
+    for (const dev of d.devices) this.putDevice(dev);
     for (const m of d.managedDevices) this.putManagedDevice(m);
     for (const a of d.apps) this.apps.set(a.appId, a);
     for (const dom of d.domains) this.domains.set(dom.id.toLowerCase(), dom);
@@ -129,6 +137,24 @@ export class TenantState {
   putManagedDevice(m: ManagedDeviceDefinition): void {
     this.managedDevices.set(m.id, m);
     this.enrolledDeviceIds.add(m.azureADDeviceId.toLowerCase());
+    this.#managedByDeviceId.set(m.azureADDeviceId.toLowerCase(), m.id);
+  }
+
+  putDevice(dev: DeviceDefinition): void {
+    this.devices.set(dev.id, dev);
+    this.#deviceIdIndex.set(dev.deviceId.toLowerCase(), dev.id);
+  }
+
+  /** The device with this deviceId (case-insensitive, as Graph's eq on a GUID string). */
+  findDeviceByDeviceId(deviceId: string): DeviceDefinition | undefined {
+    const d = this.devices.get(this.#deviceIdIndex.get(deviceId.toLowerCase()) ?? '');
+    return d && d.deviceId.toLowerCase() === deviceId.toLowerCase() ? d : undefined;
+  }
+
+  /** The Intune managed device of this Entra deviceId (case-insensitive). */
+  findManagedDeviceByDeviceId(azureAdDeviceId: string): ManagedDeviceDefinition | undefined {
+    const m = this.managedDevices.get(this.#managedByDeviceId.get(azureAdDeviceId.toLowerCase()) ?? '');
+    return m && m.azureADDeviceId.toLowerCase() === azureAdDeviceId.toLowerCase() ? m : undefined;
   }
 
   findUser(idOrUpn: string): UserDefinition | undefined {
