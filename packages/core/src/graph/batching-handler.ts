@@ -180,22 +180,17 @@ function settleOnce(w: Waiting, error: unknown, answer?: GraphAnswer): void {
 /** Hands each waiting call its item's answer (or the failed envelope's, to every one). */
 async function deliver(group: Waiting[], envelope: GraphAnswer): Promise<void> {
   const envelopeRequestId = envelope.headers.get('request-id');
-  let bytes: Buffer;
-  try {
-    bytes = Buffer.from(await envelope.arrayBuffer());
-  } catch (err) {
-    for (const w of group) settleOnce(w, new TypeError('fetch failed', { cause: err }));
-    return;
-  }
-  if (envelope.status !== 200) {
-    const headers: Record<string, string> = {};
-    envelope.headers.forEach((v, k) => (headers[k] = v));
-    for (const w of group) settleOnce(w, undefined, new GraphAnswer(w.item.url, envelope.status, headers, Buffer.from(bytes)));
-    return;
-  }
   let parsed: BatchAnswer;
   try {
-    parsed = JSON.parse(bytes.toString('utf8')) as BatchAnswer;
+    if (envelope.status !== 200) {
+      // Answers are read-only, so every call can share the one body.
+      const bytes = Buffer.from(await envelope.arrayBuffer());
+      const headers: Record<string, string> = {};
+      envelope.headers.forEach((v, k) => (headers[k] = v));
+      for (const w of group) settleOnce(w, undefined, new GraphAnswer(w.context.request as string, envelope.status, headers, bytes));
+      return;
+    }
+    parsed = (await envelope.json()) as BatchAnswer;
   } catch (err) {
     for (const w of group) settleOnce(w, new TypeError('fetch failed', { cause: err }));
     return;
