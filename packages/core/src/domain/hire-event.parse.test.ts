@@ -89,8 +89,18 @@ describe('parseHireEvent', () => {
     expect(r.ok).toBe(false);
   });
 
-  it('rejects bytes that are not UTF-8', () => {
+  it.each([
+    ['a key repeated once escaped', JSON.stringify(valid).replace('"type":"hire.created"', '"type":"hire.created","\\u0074ype":"hire.updated"')],
+    ['a key repeated after an escaped quote in a value', JSON.stringify(valid).replace('"type":"hire.created"', '"note":"a \\"quoted\\" word","type":"hire.created","type":"hire.updated"')],
+  ])('names the duplicate in %s', (_name, text) => {
+    const r = parse(text);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.detail).toContain('duplicate key "type" at /');
+  });
+
+  it('rejects bytes that are not UTF-8, and the next valid body still parses', () => {
     const r = parseHireEvent(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), opts);
     expect(r.ok).toBe(false);
+    expect(parseHireEvent(Buffer.from(JSON.stringify(valid)), opts).ok).toBe(true);
   });
 });
