@@ -14,7 +14,8 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { QUEUES } from '@hirepass/core';
-import { benchPrefix, deletePrefix, newRedis, scanKeys } from './lib/bench-redis';
+import type { Redis } from 'ioredis';
+import { benchPrefix, deletePrefix, newRedis, redisCpuMs, scanKeys } from './lib/bench-redis';
 import { hireEvent } from './lib/hires';
 import { load, type LoadRun } from './lib/load';
 import { cpuMs, freePort, stopChild } from './lib/processes';
@@ -62,13 +63,28 @@ function drive(url: string, requests: Signed[], maxSeconds: number): Promise<Loa
   );
 }
 
-/** One measured run with the server's CPU time over it, per answered request. */
-async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number): Promise<LoadRun & { cpuMicrosPerRequest: number }> {
+interface MeasuredRun extends LoadRun {
+  /** The server's CPU time per answered request. */
+  cpuMicrosPerRequest: number;
+  /** Redis's and the load tool's (this process's), which share the machine's cores with it. */
+  redisCpuMicrosPerRequest: number;
+  loadToolCpuMicrosPerRequest: number;
+}
+
+/** One measured run with the CPU time each process spent over it, per answered request. */
+async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number, redis: Redis): Promise<MeasuredRun> {
   const pids = pid === undefined ? [] : [pid];
-  const before = await cpuMs(pids);
+  const perRequest = (ms: number, run: LoadRun) => (run.requests > 0 ? Math.round((ms * 1000) / run.requests) : Number.NaN);
+  const [before, redisBefore, selfBefore] = [await cpuMs(pids), await redisCpuMs(redis), process.cpuUsage()];
   const run = await drive(url, requests, maxSeconds);
-  const cpu = ((await cpuMs(pids)) - before) * 1000;
-  return { ...run, cpuMicrosPerRequest: run.requests > 0 ? Math.round(cpu / run.requests) : Number.NaN };
+  const self = process.cpuUsage(selfBefore);
+  const [after, redisAfter] = [await cpuMs(pids), await redisCpuMs(redis)];
+  return {
+    ...run,
+    cpuMicrosPerRequest: perRequest(after - before, run),
+    redisCpuMicrosPerRequest: perRequest(redisAfter - redisBefore, run),
+    loadToolCpuMicrosPerRequest: perRequest((self.user + self.system) / 1000, run),
+  };
 }
 
 async function waitForHttp(url: string): Promise<void> {
@@ -113,8 +129,8 @@ async function main(): Promise<void> {
     await drive(bareUrl, warm, 5);
     const warmApi = await drive(apiUrl, warm, 10);
     const measured = signedRequests(secret, MAX_REQUESTS, WARMUP_REQUESTS);
-    const bareRun = await driveMeasured(bareUrl, bare.pid, measured, SECONDS);
-    const apiRun = await driveMeasured(apiUrl, api.pid, measured, SECONDS);
+    const bareRun = await driveMeasured(bareUrl, bare.pid, measured, SECONDS, redis);
+    const apiRun = await driveMeasured(apiUrl, api.pid, measured, SECONDS, redis);
 
     // Durability: every 202 has its receipt and its job in Redis (no worker runs: all wait).
     const accepted = (warmApi.statuses['202'] ?? 0) + (apiRun.statuses['202'] ?? 0);
@@ -131,6 +147,8 @@ async function main(): Promise<void> {
       apiCpuMicrosPerRequest: apiRun.cpuMicrosPerRequest,
       bareCpuMicrosPerRequest: bareRun.cpuMicrosPerRequest,
       cpuRatioBareToApi: ratio(bareRun.cpuMicrosPerRequest, apiRun.cpuMicrosPerRequest),
+      redisCpuMicrosPerRequest: apiRun.redisCpuMicrosPerRequest,
+      loadToolCpuMicrosPerRequest: { bare: bareRun.loadToolCpuMicrosPerRequest, api: apiRun.loadToolCpuMicrosPerRequest },
       apiLatencyMs: apiRun.latencyMs,
       bareLatencyMs: bareRun.latencyMs,
       accepted202: accepted,
@@ -147,7 +165,7 @@ async function main(): Promise<void> {
     say(`ingest, ${CONNECTIONS} connections, at most ${SECONDS} s / ${MAX_REQUESTS} requests each`);
     say(`bare Fastify: ${bareRun.requestsPerSecond} req/s  p50 ${bareRun.latencyMs.p50} ms  p99 ${bareRun.latencyMs.p99} ms  ${JSON.stringify(bareRun.statuses)}`);
     say(`hirepass API: ${apiRun.requestsPerSecond} req/s  p50 ${apiRun.latencyMs.p50} ms  p99 ${apiRun.latencyMs.p99} ms  ${JSON.stringify(apiRun.statuses)}`);
-    say(`CPU per request: API ${apiRun.cpuMicrosPerRequest} µs, bare ${bareRun.cpuMicrosPerRequest} µs (bare / API = ${figures.cpuRatioBareToApi})`);
+    say(`CPU per request: API ${apiRun.cpuMicrosPerRequest} µs, bare ${bareRun.cpuMicrosPerRequest} µs (bare / API = ${figures.cpuRatioBareToApi}); Redis ${apiRun.redisCpuMicrosPerRequest} µs; load tool ${apiRun.loadToolCpuMicrosPerRequest} µs against the API, ${bareRun.loadToolCpuMicrosPerRequest} µs against the bare route`);
     say(`stored: ${accepted} answered 202, ${receipts} receipts, ${jobs} jobs`);
     printGoals(goals);
     await writeResult('ingest', { bounds: { connections: CONNECTIONS, maxSeconds: SECONDS, maxRequests: MAX_REQUESTS, warmup: WARMUP_REQUESTS }, figures, goals, bare: bareRun, api: apiRun });

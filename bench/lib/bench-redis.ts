@@ -113,3 +113,10 @@ export async function memoryByCategory(redis: Redis, prefix: string): Promise<Me
 export function newRedis(): Redis {
   return new Redis(redisUrl(), { maxRetriesPerRequest: null });
 }
+
+/** The Redis server's CPU time so far (user + system, all threads), from INFO: works for a remote Redis too. */
+export async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (field: string) => Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1000;
+}
