@@ -78,10 +78,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   // First, so a port already in use stops the start before anything else is opened.
   const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port) : null;
   const ownRedis = !deps.redis;
-  // Auto-pipelining: the commands that concurrent jobs issue in the same tick go out in one
-  // write (ordered as issued), instead of one socket write each, the largest cost in a busy
-  // worker's profile (bench/README.md). BullMQ keeps its own connection.
-  const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  // No auto-pipelining: it saved socket writes once, but with $batch and fewer commands per
+  // onboarding the pipeline built every tick costs more than it saves (bench/README.md, fifth
+  // session: 9 % more worker CPU per onboarding with it). BullMQ keeps its own connection.
+  const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   bullConnection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error (BullMQ)'));
 
