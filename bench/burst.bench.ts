@@ -3,14 +3,15 @@
  * against the simulator, first with no added latency, then with 50 ms per Graph call. Also
  * counts Graph operations per onboarding (simulator's counts), samples worker RSS and measures
  * Redis memory per finished onboarding. The bound each drain is compared with is the
- * simulator's own capacity for the same mix of calls, measured in the same run.
+ * simulator's own capacity for the same mix of calls, measured in the same run on a fresh
+ * simulator of the same size, warmed up, with no worker running.
  *
  *   npx tsx bench/burst.bench.ts                          (writes bench/results/burst.json)
  *   BENCH_HIRES=500 npx tsx bench/burst.bench.ts          (a quick run)
  *   BENCH_WORKERS=2 BENCH_CONCURRENCY=50 npx tsx bench/burst.bench.ts
  */
 import { runOnboardings, type RunResult } from './lib/run-onboardings';
-import { measureSimCapacity } from './lib/sim-capacity';
+import { measureFreshSimCapacity } from './lib/sim-capacity';
 import { envInt, goal, printGoals, ratio, say, writeResult } from './lib/report';
 
 const HIRES = envInt('BENCH_HIRES', 10_000);
@@ -29,7 +30,6 @@ const brief = (r: RunResult) => {
 
 async function main(): Promise<void> {
   say(`burst drain: ${HIRES} hires, ${WORKERS} worker process(es) x concurrency ${CONCURRENCY}`);
-  let capacity: Awaited<ReturnType<typeof measureSimCapacity>> | undefined;
   const progress = (label: string) => (n: number, ms: number) => say(`  ${label}: ${n}/${HIRES} notified after ${(ms / 1000).toFixed(0)} s`);
 
   const plain = await runOnboardings({
@@ -40,9 +40,6 @@ async function main(): Promise<void> {
     timeoutMs: TIMEOUT_MS,
     measureRedisMemory: true,
     onProgress: progress('no latency'),
-    afterDrain: async (sim) => {
-      capacity = await measureSimCapacity(sim, HIRES, await sim.counts(), CAPACITY_CONNECTIONS, CAPACITY_SECONDS);
-    },
   });
   const latency = await runOnboardings({
     name: 'burst-latency',
@@ -54,8 +51,9 @@ async function main(): Promise<void> {
     onProgress: progress(`${LATENCY_MS} ms latency`),
   });
 
+  // The bound: the simulator alone, on a tenant of the same size that no drain has written to yet.
+  const cap = await measureFreshSimCapacity(HIRES, plain.graphCounts, CAPACITY_CONNECTIONS, CAPACITY_SECONDS);
   const ops = plain.graphOperationsPerOnboarding;
-  const cap = capacity!;
   const bound = cap.requestsPerSecond / ops;
   const figures = {
     onboardingsPerSecond: plain.onboardingsPerSecond,
@@ -85,7 +83,7 @@ async function main(): Promise<void> {
 
   say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding (simulator ${plain.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(plain.statuses)}`);
   say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding (simulator ${latency.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(latency.statuses)}`);
-  say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
+  say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms, answers ${JSON.stringify(cap.statuses)}) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
   say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}; once at worker start: ${JSON.stringify(plain.startupGraphCounts)}`);
   say(`HTTP requests to Graph per onboarding: ${plain.graphRequestsPerOnboarding} (no latency; ${plain.meanBatchSize} operations per $batch), ${latency.graphRequestsPerOnboarding} (latency; ${latency.meanBatchSize} per $batch)`);
   say(`worker RSS peak ${plain.workerRss.peakMb} MB (no latency), ${latency.workerRss.peakMb} MB (latency)`);

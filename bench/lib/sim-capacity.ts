@@ -1,6 +1,6 @@
 import { benchDeviceId, benchUpn } from './hires';
 import { load, type LoadRun } from './load';
-import type { SimProcess } from './sim-process';
+import { SimProcess } from './sim-process';
 
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,assignedPlans';
 const DEVICE_SELECT = 'id,deviceId,displayName,trustType,operatingSystem,operatingSystemVersion,accountEnabled,isManaged';
@@ -59,23 +59,34 @@ function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | nu
 
 /**
  * The simulator's capacity for the mix one onboarding makes: one "onboarding" is the sequence of
- * operations in the proportions the simulator counted during the drain (rounded per
- * onboarding), each sequence for the next hire. `connections` callers at once, bounded in count
- * and time. Run with no worker against the simulator, so it has the machine to itself, as the
- * bound the drain is compared with.
+ * operations in the proportions the simulator counted during a drain of `hires` hires (rounded
+ * per onboarding), each sequence for the next hire of the pool (bench hires `from` to
+ * `from + count - 1`; all `hires` by default), one pass through the pool at most. `connections`
+ * callers at once, bounded in count and time. Run with no worker against the simulator, so it
+ * has the machine to itself, as the bound the drain is compared with.
  */
-export async function measureSimCapacity(sim: SimProcess, hires: number, counts: Record<string, number>, connections: number, maxSeconds: number): Promise<LoadRun & { mix: Record<string, number>; unmodelled: string[] }> {
+export async function measureSimCapacity(
+  sim: SimProcess,
+  hires: number,
+  counts: Record<string, number>,
+  connections: number,
+  maxSeconds: number,
+  poolSpec: { from: number; count: number } = { from: 0, count: hires },
+): Promise<SimCapacity> {
   const state = await sim.call<{ users: Array<{ id: string; userPrincipalName: string }>; devices: Array<{ id: string; deviceId: string }>; managedDevices: Array<{ id: string; azureADDeviceId: string }> }>('GET', '/_sim/state');
   const managedIds = new Map(state.managedDevices.map((m) => [m.azureADDeviceId, m.id]));
   const userIds = new Map(state.users.map((u) => [u.userPrincipalName, u.id]));
   const deviceIds = new Map(state.devices.map((d) => [d.deviceId, d.id]));
-  const pool: Hire[] = Array.from({ length: hires }, (_, i) => ({
-    upn: benchUpn(i),
-    userId: userIds.get(benchUpn(i)) ?? '',
-    deviceId: benchDeviceId(i),
-    deviceObjectId: deviceIds.get(benchDeviceId(i)) ?? '',
-    managedDeviceId: managedIds.get(benchDeviceId(i)) ?? '',
-  }));
+  const pool: Hire[] = Array.from({ length: poolSpec.count }, (_, k) => {
+    const i = poolSpec.from + k;
+    return {
+      upn: benchUpn(i),
+      userId: userIds.get(benchUpn(i)) ?? '',
+      deviceId: benchDeviceId(i),
+      deviceObjectId: deviceIds.get(benchDeviceId(i)) ?? '',
+      managedDeviceId: managedIds.get(benchDeviceId(i)) ?? '',
+    };
+  });
   const mix: Record<string, number> = {};
   const unmodelled: string[] = [];
   const sequence: string[] = [];
@@ -100,6 +111,27 @@ export async function measureSimCapacity(sim: SimProcess, hires: number, counts:
       return { ...req, method: r.method, path: r.path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(r.body ? { body: r.body } : {}) };
     },
   }));
-  const run = await load({ url: sim.info.url, connections, amount: Math.max(sequence.length * hires, 2000), requests }, maxSeconds);
+  const run = await load({ url: sim.info.url, connections, amount: sequence.length * pool.length, requests }, maxSeconds);
   return { ...run, mix, unmodelled };
+}
+
+export type SimCapacity = LoadRun & { mix: Record<string, number>; unmodelled: string[] };
+
+/**
+ * The simulator's capacity for a drain's mix (`counts` over `hires` hires) on a tenant as the
+ * drain found it: a simulator of its own with the same `hires` plus spare hires, warmed up for
+ * `warmSeconds` on the spare ones (JIT, TLS sessions), then measured on hires none of whose
+ * writes were made yet, so each group add, pass and lookup does the work the drain's did
+ * (after a drain, every add answers "already a member", which is cheaper). Alone on the
+ * machine: run it when no worker runs.
+ */
+export async function measureFreshSimCapacity(hires: number, counts: Record<string, number>, connections: number, maxSeconds: number, warmSeconds = 3): Promise<SimCapacity> {
+  const spare = Math.min(2_000, Math.max(200, Math.ceil(hires / 5)));
+  const sim = await SimProcess.start(hires + spare);
+  try {
+    await measureSimCapacity(sim, hires, counts, connections, warmSeconds, { from: hires, count: spare });
+    return await measureSimCapacity(sim, hires, counts, connections, maxSeconds, { from: 0, count: hires });
+  } finally {
+    await sim.stop();
+  }
 }
