@@ -119,18 +119,20 @@ export type SimCapacity = LoadRun & { mix: Record<string, number>; unmodelled: s
 
 /**
  * The simulator's capacity for a drain's mix (`counts` over `hires` hires) on a tenant as the
- * drain found it: a simulator of its own with the same `hires` plus spare hires, warmed up for
- * `warmSeconds` on the spare ones (JIT, TLS sessions), then measured on hires none of whose
- * writes were made yet, so each group add, pass and lookup does the work the drain's did
- * (after a drain, every add answers "already a member", which is cheaper). Alone on the
- * machine: run it when no worker runs.
+ * drain found it: a simulator of its own, warmed up for `warmSeconds` on spare hires (JIT, TLS
+ * sessions), then measured on hires none of whose writes were made yet, so each group add,
+ * pass and lookup does the work the drain's did (after a drain, every add answers "already a
+ * member", which is cheaper). At least `minHires` of them, so that a small drain's bound is not
+ * a second-long run still warming up (lookups go through indexes, so the tenant's size does not
+ * change the cost of a call). Alone on the machine: run it when no worker runs.
  */
-export async function measureFreshSimCapacity(hires: number, counts: Record<string, number>, connections: number, maxSeconds: number, warmSeconds = 3): Promise<SimCapacity> {
-  const spare = Math.min(2_000, Math.max(200, Math.ceil(hires / 5)));
-  const sim = await SimProcess.start(hires + spare);
+export async function measureFreshSimCapacity(hires: number, counts: Record<string, number>, connections: number, maxSeconds: number, warmSeconds = 3, minHires = 5_000): Promise<SimCapacity> {
+  const measured = Math.max(hires, minHires);
+  const spare = 2_000;
+  const sim = await SimProcess.start(measured + spare);
   try {
-    await measureSimCapacity(sim, hires, counts, connections, warmSeconds, { from: hires, count: spare });
-    return await measureSimCapacity(sim, hires, counts, connections, maxSeconds, { from: 0, count: hires });
+    await measureSimCapacity(sim, hires, counts, connections, warmSeconds, { from: measured, count: spare });
+    return await measureSimCapacity(sim, hires, counts, connections, maxSeconds, { from: 0, count: measured });
   } finally {
     await sim.stop();
   }
