@@ -16,7 +16,7 @@ async function simWith(tenant: TenantDefinition): Promise<GraphSim> {
   return sim;
 }
 
-const writes = (sim: GraphSim) => sim.control.requests().filter((r) => r.method !== 'GET' && r.operation !== 'token' && r.operation !== 'directoryObjects.checkMemberGroups');
+const writes = (sim: GraphSim) => sim.control.requests().filter((r) => r.method !== 'GET' && r.operation !== 'token' && r.operation !== 'batch' && r.operation !== 'directoryObjects.checkMemberGroups');
 const withoutWebSignIn = (t: TenantDefinition) => void (t.configurationPolicies = t.configurationPolicies.filter((p) => p.name !== 'Enable Web Sign In'));
 
 async function bootstrapTwice(sim: GraphSim, opts = {}) {
