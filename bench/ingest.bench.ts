@@ -75,14 +75,15 @@ interface MeasuredRun extends LoadRun {
 async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number, redis: Redis): Promise<MeasuredRun> {
   const pids = pid === undefined ? [] : [pid];
   const perRequest = (ms: number, run: LoadRun) => (run.requests > 0 ? Math.round((ms * 1000) / run.requests) : Number.NaN);
-  const [before, redisBefore, selfBefore] = [await cpuMs(pids), await redisCpuMs(redis), process.cpuUsage()];
+  const serverBefore = await cpuMs(pids);
+  const redisBefore = await redisCpuMs(redis);
+  const selfBefore = process.cpuUsage();
   const run = await drive(url, requests, maxSeconds);
   const self = process.cpuUsage(selfBefore);
-  const [after, redisAfter] = [await cpuMs(pids), await redisCpuMs(redis)];
   return {
     ...run,
-    cpuMicrosPerRequest: perRequest(after - before, run),
-    redisCpuMicrosPerRequest: perRequest(redisAfter - redisBefore, run),
+    cpuMicrosPerRequest: perRequest((await cpuMs(pids)) - serverBefore, run),
+    redisCpuMicrosPerRequest: perRequest((await redisCpuMs(redis)) - redisBefore, run),
     loadToolCpuMicrosPerRequest: perRequest((self.user + self.system) / 1000, run),
   };
 }

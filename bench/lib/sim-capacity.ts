@@ -57,62 +57,79 @@ function requestFor(op: string, h: Hire, sim: SimProcess, nth: number): Req | nu
   }
 }
 
-/**
- * The simulator's capacity for the mix one onboarding makes: one "onboarding" is the sequence of
- * operations in the proportions the simulator counted during a drain of `hires` hires (rounded
- * per onboarding), each sequence for the next hire of the pool (bench hires `from` to
- * `from + count - 1`; all `hires` by default), one pass through the pool at most. `connections`
- * callers at once, bounded in count and time. Run with no worker against the simulator, so it
- * has the machine to itself, as the bound the drain is compared with.
- */
-export async function measureSimCapacity(
-  sim: SimProcess,
-  hires: number,
-  counts: Record<string, number>,
-  connections: number,
-  maxSeconds: number,
-  poolSpec: { from: number; count: number } = { from: 0, count: hires },
-): Promise<SimCapacity> {
+interface TenantIds {
+  users: Map<string, string>;
+  devices: Map<string, string>;
+  managedDevices: Map<string, string>;
+}
+
+/** The object ids of the bench hires' users and devices, read once from the simulator's state. */
+async function tenantIds(sim: SimProcess): Promise<TenantIds> {
   const state = await sim.call<{ users: Array<{ id: string; userPrincipalName: string }>; devices: Array<{ id: string; deviceId: string }>; managedDevices: Array<{ id: string; azureADDeviceId: string }> }>('GET', '/_sim/state');
-  const managedIds = new Map(state.managedDevices.map((m) => [m.azureADDeviceId, m.id]));
-  const userIds = new Map(state.users.map((u) => [u.userPrincipalName, u.id]));
-  const deviceIds = new Map(state.devices.map((d) => [d.deviceId, d.id]));
-  const pool: Hire[] = Array.from({ length: poolSpec.count }, (_, k) => {
-    const i = poolSpec.from + k;
+  return {
+    users: new Map(state.users.map((u) => [u.userPrincipalName, u.id])),
+    devices: new Map(state.devices.map((d) => [d.deviceId, d.id])),
+    managedDevices: new Map(state.managedDevices.map((m) => [m.azureADDeviceId, m.id])),
+  };
+}
+
+/** Bench hires `from` to `from + count - 1`. */
+function hirePool(ids: TenantIds, from: number, count: number): Hire[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k;
     return {
       upn: benchUpn(i),
-      userId: userIds.get(benchUpn(i)) ?? '',
+      userId: ids.users.get(benchUpn(i)) ?? '',
       deviceId: benchDeviceId(i),
-      deviceObjectId: deviceIds.get(benchDeviceId(i)) ?? '',
-      managedDeviceId: managedIds.get(benchDeviceId(i)) ?? '',
+      deviceObjectId: ids.devices.get(benchDeviceId(i)) ?? '',
+      managedDeviceId: ids.managedDevices.get(benchDeviceId(i)) ?? '',
     };
   });
-  const mix: Record<string, number> = {};
-  const unmodelled: string[] = [];
-  const sequence: string[] = [];
+}
+
+/**
+ * One "onboarding" for the capacity run: the operations in the proportions the simulator counted
+ * during a drain of `hires` hires (rounded per onboarding), each with its rank among the same
+ * operation (the second group add goes to the other group).
+ */
+interface MixPlan {
+  mix: Record<string, number>;
+  unmodelled: string[];
+  sequence: Array<{ op: string; nth: number }>;
+}
+
+function planMix(counts: Record<string, number>, hires: number, sample: Hire, sim: SimProcess): MixPlan {
+  const plan: MixPlan = { mix: {}, unmodelled: [], sequence: [] };
   for (const [op, n] of Object.entries(counts)) {
     if (op === 'token') continue;
     const perOnboarding = Math.round(n / hires);
     if (perOnboarding === 0) continue;
-    if (!requestFor(op, pool[0]!, sim, 0)) {
-      unmodelled.push(op);
+    if (!requestFor(op, sample, sim, 0)) {
+      plan.unmodelled.push(op);
       continue;
     }
-    mix[op] = perOnboarding;
-    for (let k = 0; k < perOnboarding; k++) sequence.push(op);
+    plan.mix[op] = perOnboarding;
+    for (let nth = 0; nth < perOnboarding; nth++) plan.sequence.push({ op, nth });
   }
-  const token = await sim.token();
+  return plan;
+}
+
+/**
+ * `plan`'s sequence for each hire of `pool` in turn, one pass at most, `connections` callers at
+ * once, bounded in time. Run with no worker against the simulator, so it has the machine to
+ * itself, as the bound the drain is compared with.
+ */
+async function runMix(sim: SimProcess, plan: MixPlan, pool: Hire[], token: string, connections: number, maxSeconds: number): Promise<LoadRun> {
   let next = 0;
-  const requests = sequence.map((op, k) => ({
+  const requests = plan.sequence.map(({ op, nth }, k) => ({
     setupRequest: (req: Record<string, unknown>, context: { hire?: Hire }) => {
       if (k === 0 || !context.hire) context.hire = pool[next++ % pool.length];
-      const r = requestFor(op, context.hire!, sim, sequence.slice(0, k).filter((x) => x === op).length)!;
+      const r = requestFor(op, context.hire!, sim, nth)!;
       // autocannon writes content-length into the headers it is given: a fresh object each time.
       return { ...req, method: r.method, path: r.path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(r.body ? { body: r.body } : {}) };
     },
   }));
-  const run = await load({ url: sim.info.url, connections, amount: sequence.length * pool.length, requests }, maxSeconds);
-  return { ...run, mix, unmodelled };
+  return load({ url: sim.info.url, connections, amount: plan.sequence.length * pool.length, requests }, maxSeconds);
 }
 
 export type SimCapacity = LoadRun & { mix: Record<string, number>; unmodelled: string[] };
@@ -131,8 +148,13 @@ export async function measureFreshSimCapacity(hires: number, counts: Record<stri
   const spare = 2_000;
   const sim = await SimProcess.start(measured + spare);
   try {
-    await measureSimCapacity(sim, hires, counts, connections, warmSeconds, { from: measured, count: spare });
-    return await measureSimCapacity(sim, hires, counts, connections, maxSeconds, { from: 0, count: measured });
+    const ids = await tenantIds(sim);
+    const pool = hirePool(ids, 0, measured);
+    const plan = planMix(counts, hires, pool[0]!, sim);
+    const token = await sim.token();
+    await runMix(sim, plan, hirePool(ids, measured, spare), token, connections, warmSeconds);
+    const run = await runMix(sim, plan, pool, token, connections, maxSeconds);
+    return { ...run, mix: plan.mix, unmodelled: plan.unmodelled };
   } finally {
     await sim.stop();
   }
