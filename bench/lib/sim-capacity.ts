@@ -119,12 +119,16 @@ function planMix(counts: Record<string, number>, hires: number, sample: Hire, si
  * once, bounded in time. Run with no worker against the simulator, so it has the machine to
  * itself, as the bound the drain is compared with.
  */
-async function runMix(sim: SimProcess, plan: MixPlan, pool: Hire[], token: string, connections: number, maxSeconds: number): Promise<LoadRun> {
+async function runMix(sim: SimProcess, plan: MixPlan, pool: Hire[], enrolled: Hire[], token: string, connections: number, maxSeconds: number): Promise<LoadRun> {
   let next = 0;
+  // With BENCH_ENROLLED between 0 and 1 only some hires have an Intune device, but the mix is
+  // per onboarding: a hire without one borrows the sync of an enrolled hire (a sync costs the
+  // same whichever device it names).
+  let lent = 0;
   const requests = plan.sequence.map(({ op, nth }, k) => ({
     setupRequest: (req: Record<string, unknown>, context: { hire?: Hire }) => {
       if (k === 0 || !context.hire) context.hire = pool[next++ % pool.length];
-      const r = requestFor(op, context.hire!, sim, nth)!;
+      const r = requestFor(op, context.hire!, sim, nth) ?? requestFor(op, enrolled[lent++ % enrolled.length]!, sim, nth)!;
       // autocannon writes content-length into the headers it is given: a fresh object each time.
       return { ...req, method: r.method, path: r.path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(r.body ? { body: r.body } : {}) };
     },
@@ -150,10 +154,12 @@ export async function measureFreshSimCapacity(hires: number, counts: Record<stri
   try {
     const ids = await tenantIds(sim);
     const pool = hirePool(ids, 0, measured);
-    const plan = planMix(counts, hires, pool[0]!, sim);
+    // The simulator enrolls the first BENCH_ENROLLED share of its hires: `pool` starts with them.
+    const enrolled = pool.filter((h) => h.managedDeviceId);
+    const plan = planMix(counts, hires, enrolled[0] ?? pool[0]!, sim);
     const token = await sim.token();
-    await runMix(sim, plan, hirePool(ids, measured, spare), token, connections, warmSeconds);
-    const run = await runMix(sim, plan, pool, token, connections, maxSeconds);
+    await runMix(sim, plan, hirePool(ids, measured, spare), enrolled, token, connections, warmSeconds);
+    const run = await runMix(sim, plan, pool, enrolled, token, connections, maxSeconds);
     return { ...run, mix: plan.mix, unmodelled: plan.unmodelled };
   } finally {
     await sim.stop();

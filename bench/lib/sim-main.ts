@@ -42,3 +42,7 @@ process.stdout.write(
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// A bench that died without stopping us (an uncaught error in the load tool) closes our stdin:
+// an orphaned simulator would otherwise serve on, holding its parent's output open.
+process.stdin.on('end', stop);
+process.stdin.resume();

@@ -44,7 +44,7 @@ export class SimProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'lib', 'sim-main.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, BENCH_SIM_HIRES: String(hires) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const first = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once('line', resolve);
