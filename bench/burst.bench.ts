@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     boundOnboardingsPerSecond: Number(bound.toFixed(1)),
     ratioToBound: ratio(plain.onboardingsPerSecond, bound),
     workerCpuMsPerOnboarding: plain.workerCpuMsPerOnboarding,
+    workerKernelPercent: plain.workerKernelPercent,
     latencyOnboardingsPerSecond: latency.onboardingsPerSecond,
     latencyWorkerCpuMsPerOnboarding: latency.workerCpuMsPerOnboarding,
     latencySlowdown: ratio(plain.onboardingsPerSecond, latency.onboardingsPerSecond),
@@ -81,8 +82,8 @@ async function main(): Promise<void> {
     goal('failed onboardings', plain.failedJobs + latency.failedJobs + (HIRES - plain.notified) + (HIRES - latency.notified), '<=', 0),
   ];
 
-  say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding (simulator ${plain.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(plain.statuses)}`);
-  say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding (simulator ${latency.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(latency.statuses)}`);
+  say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding (${plain.workerKernelPercent} % of it in the kernel; simulator ${plain.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(plain.statuses)}`);
+  say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding (${latency.workerKernelPercent} % of it in the kernel; simulator ${latency.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(latency.statuses)}`);
   say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms, answers ${JSON.stringify(cap.statuses)}) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
   say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}; once at worker start: ${JSON.stringify(plain.startupGraphCounts)}`);
   say(`HTTP requests to Graph per onboarding: ${plain.graphRequestsPerOnboarding} (no latency; ${plain.meanBatchSize} operations per $batch), ${latency.graphRequestsPerOnboarding} (latency; ${latency.meanBatchSize} per $batch)`);

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { benchPrefix, deletePrefix, newRedis, redisCpuMs, scanKeys } from './lib/bench-redis';
 import { hireEvent } from './lib/hires';
 import { load, type LoadRun } from './lib/load';
-import { cpuMs, freePort, stopChild } from './lib/processes';
+import { cpuTimes, freePort, kernelPercent, stopChild } from './lib/processes';
 import { REPO_ROOT, envInt, goal, printGoals, ratio, say, until, writeResult } from './lib/report';
 
 const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 10);
@@ -66,6 +66,8 @@ function drive(url: string, requests: Signed[], maxSeconds: number): Promise<Loa
 interface MeasuredRun extends LoadRun {
   /** The server's CPU time per answered request. */
   cpuMicrosPerRequest: number;
+  /** How much of the server's CPU time the kernel spent (system calls), in percent. */
+  kernelPercent: number;
   /** Redis's and the load tool's (this process's), which share the machine's cores with it. */
   redisCpuMicrosPerRequest: number;
   loadToolCpuMicrosPerRequest: number;
@@ -75,14 +77,16 @@ interface MeasuredRun extends LoadRun {
 async function driveMeasured(url: string, pid: number | undefined, requests: Signed[], maxSeconds: number, redis: Redis): Promise<MeasuredRun> {
   const pids = pid === undefined ? [] : [pid];
   const perRequest = (ms: number, run: LoadRun) => (run.requests > 0 ? Math.round((ms * 1000) / run.requests) : Number.NaN);
-  const serverBefore = await cpuMs(pids);
+  const serverBefore = await cpuTimes(pids);
   const redisBefore = await redisCpuMs(redis);
   const selfBefore = process.cpuUsage();
   const run = await drive(url, requests, maxSeconds);
   const self = process.cpuUsage(selfBefore);
+  const serverAfter = await cpuTimes(pids);
   return {
     ...run,
-    cpuMicrosPerRequest: perRequest((await cpuMs(pids)) - serverBefore, run),
+    cpuMicrosPerRequest: perRequest(serverAfter.userMs + serverAfter.systemMs - (serverBefore.userMs + serverBefore.systemMs), run),
+    kernelPercent: kernelPercent(serverBefore, serverAfter),
     redisCpuMicrosPerRequest: perRequest((await redisCpuMs(redis)) - redisBefore, run),
     loadToolCpuMicrosPerRequest: perRequest((self.user + self.system) / 1000, run),
   };
@@ -146,6 +150,7 @@ async function main(): Promise<void> {
       ratioToBare: ratio(apiRun.requestsPerSecond, bareRun.requestsPerSecond),
       // CPU time of each server process per answered request: robust where req/s are noisy.
       apiCpuMicrosPerRequest: apiRun.cpuMicrosPerRequest,
+      apiKernelPercent: apiRun.kernelPercent,
       bareCpuMicrosPerRequest: bareRun.cpuMicrosPerRequest,
       cpuRatioBareToApi: ratio(bareRun.cpuMicrosPerRequest, apiRun.cpuMicrosPerRequest),
       redisCpuMicrosPerRequest: apiRun.redisCpuMicrosPerRequest,
@@ -166,7 +171,7 @@ async function main(): Promise<void> {
     say(`ingest, ${CONNECTIONS} connections, at most ${SECONDS} s / ${MAX_REQUESTS} requests each`);
     say(`bare Fastify: ${bareRun.requestsPerSecond} req/s  p50 ${bareRun.latencyMs.p50} ms  p99 ${bareRun.latencyMs.p99} ms  ${JSON.stringify(bareRun.statuses)}`);
     say(`hirepass API: ${apiRun.requestsPerSecond} req/s  p50 ${apiRun.latencyMs.p50} ms  p99 ${apiRun.latencyMs.p99} ms  ${JSON.stringify(apiRun.statuses)}`);
-    say(`CPU per request: API ${apiRun.cpuMicrosPerRequest} µs, bare ${bareRun.cpuMicrosPerRequest} µs (bare / API = ${figures.cpuRatioBareToApi}); Redis ${apiRun.redisCpuMicrosPerRequest} µs; load tool ${apiRun.loadToolCpuMicrosPerRequest} µs against the API, ${bareRun.loadToolCpuMicrosPerRequest} µs against the bare route`);
+    say(`CPU per request: API ${apiRun.cpuMicrosPerRequest} µs (${apiRun.kernelPercent} % in the kernel), bare ${bareRun.cpuMicrosPerRequest} µs (${bareRun.kernelPercent} %) (bare / API = ${figures.cpuRatioBareToApi}); Redis ${apiRun.redisCpuMicrosPerRequest} µs; load tool ${apiRun.loadToolCpuMicrosPerRequest} µs against the API, ${bareRun.loadToolCpuMicrosPerRequest} µs against the bare route`);
     say(`stored: ${accepted} answered 202, ${receipts} receipts, ${jobs} jobs`);
     printGoals(goals);
     await writeResult('ingest', { bounds: { connections: CONNECTIONS, maxSeconds: SECONDS, maxRequests: MAX_REQUESTS, warmup: WARMUP_REQUESTS }, figures, goals, bare: bareRun, api: apiRun });

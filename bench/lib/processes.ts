@@ -47,22 +47,44 @@ export async function rssMb(pid: number): Promise<number | null> {
 /** Clock ticks per second of /proc/<pid>/stat's times (CLK_TCK: 100 on every usual Linux kernel). */
 const CLK_TCK = 100;
 
+export interface CpuTimes {
+  /** Milliseconds running the process's own code (JavaScript, V8, libuv, OpenSSL). */
+  userMs: number;
+  /** Milliseconds in the kernel on its behalf (system calls: sockets, files, memory). */
+  systemMs: number;
+}
+
 /**
- * CPU time (user + system) some processes have used so far, in ms, summed, from /proc (Linux);
- * an unreadable one counts 0. Rates swing with whatever else shares the cores; CPU time per
- * unit of work moves much less, so the benchmarks report it beside their rates.
+ * CPU time some processes have used so far, in ms, summed, from /proc (Linux); an unreadable one
+ * counts 0. Rates swing with whatever else shares the cores; CPU time per unit of work moves much
+ * less, so the benchmarks report it beside their rates. The kernel's part is kept apart because a
+ * sampling profile cannot tell it: on two shared cores, samples taken at a socket write are
+ * mostly the process waiting while the peer it woke runs, not CPU it spends.
  */
-export async function cpuMs(pids: number[]): Promise<number> {
+export async function cpuTimes(pids: number[]): Promise<CpuTimes> {
   const each = await Promise.all(
     pids.map(async (pid) => {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
       // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
       // utime and stime are fields 14 and 15, i.e. 11 and 12 after the state (field 3).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / CLK_TCK);
+      return { userMs: (Number(fields[11]) || 0) * (1000 / CLK_TCK), systemMs: (Number(fields[12]) || 0) * (1000 / CLK_TCK) };
     }),
   );
-  return each.reduce((a, b) => a + b, 0);
+  return each.reduce((a, b) => ({ userMs: a.userMs + b.userMs, systemMs: a.systemMs + b.systemMs }), { userMs: 0, systemMs: 0 });
+}
+
+/** User and system CPU time of some processes so far, in ms, summed (see `cpuTimes`). */
+export async function cpuMs(pids: number[]): Promise<number> {
+  const t = await cpuTimes(pids);
+  return t.userMs + t.systemMs;
+}
+
+/** The kernel's share of the CPU time spent between two readings, in percent (NaN if none). */
+export function kernelPercent(before: CpuTimes, after: CpuTimes): number {
+  const user = after.userMs - before.userMs;
+  const system = after.systemMs - before.systemMs;
+  return user + system > 0 ? Math.round((100 * system) / (user + system)) : Number.NaN;
 }
 
 /** Samples the RSS of some processes every `everyMs` until stopped: peak, first and last sample. */

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { QUEUES, redisKeys, type OnboardingRecord } from '@hirepass/core';
 import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, type MemoryByCategory } from './bench-redis';
 import { benchEmployeeId, enqueueLikeTheApi, hireEvent } from './hires';
-import { cpuMs, sampleRss, startWorkers, workerEnv } from './processes';
+import { cpuMs, cpuTimes, kernelPercent, sampleRss, startWorkers, workerEnv } from './processes';
 import { until } from './report';
 import { SimProcess, type FaultRule } from './sim-process';
 
@@ -54,6 +54,8 @@ export interface RunResult {
    * stored) to its end, divided by the hires: the figure that holds on a shared machine.
    */
   workerCpuMsPerOnboarding: number;
+  /** How much of that CPU time the kernel spent (system calls), in percent. */
+  workerKernelPercent: number;
   /** The simulator's CPU per onboarding: what serving its Graph calls cost (Graph's side). */
   simCpuMsPerOnboarding: number;
   workerLogs: { warn: number; error: number; lastErrors: string[] };
@@ -89,7 +91,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const rss = sampleRss(fleet.pids);
 
     const now = new Date();
-    const cpuAtStart = await cpuMs(fleet.pids);
+    const cpuAtStart = await cpuTimes(fleet.pids);
     const simCpuAtStart = await cpuMs([sim.child.pid!]);
     const hires = Array.from({ length: o.hires }, (_, i) => ({ i, event: hireEvent(i, o.activationAt?.(i, now) ?? new Date(now.getTime() - 60_000), now) }));
     const startedAt = Date.now();
@@ -131,7 +133,8 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const drainMs = (sentAt[sentAt.length - 1] ?? Date.now()) - startedAt;
     const firstNoticeMs = (sentAt[0] ?? Date.now()) - startedAt;
     const workerRss = await rss.stop();
-    const workerCpuMs = (await cpuMs(fleet.pids)) - cpuAtStart;
+    const cpuAtEnd = await cpuTimes(fleet.pids);
+    const workerCpuMs = cpuAtEnd.userMs + cpuAtEnd.systemMs - (cpuAtStart.userMs + cpuAtStart.systemMs);
     const simCpuMs = (await cpuMs([sim.child.pid!])) - simCpuAtStart;
 
     const graphCounts = countsSince(startupGraphCounts, await sim.counts());
@@ -181,6 +184,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
       meanBatchSize: batches > 0 ? Number((batchedOperations / batches).toFixed(2)) : 0,
       workerRss,
       workerCpuMsPerOnboarding: Number((workerCpuMs / o.hires).toFixed(2)),
+      workerKernelPercent: kernelPercent(cpuAtStart, cpuAtEnd),
       simCpuMsPerOnboarding: Number((simCpuMs / o.hires).toFixed(2)),
       workerLogs: fleet.logs,
       ...(redisMemory ? { redisMemory } : {}),
