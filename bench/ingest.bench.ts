@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { benchPrefix, deletePrefix, newRedis, redisCpuMs, scanKeys } from './lib/bench-redis';
 import { hireEvent } from './lib/hires';
 import { load, type LoadRun } from './lib/load';
-import { cpuTimes, freePort, kernelPercent, stopChild } from './lib/processes';
+import { cpuSpentMs, cpuTimes, freePort, kernelPercent, stopChild } from './lib/processes';
 import { REPO_ROOT, envInt, goal, printGoals, ratio, say, until, writeResult } from './lib/report';
 
 const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 10);
@@ -85,7 +85,7 @@ async function driveMeasured(url: string, pid: number | undefined, requests: Sig
   const serverAfter = await cpuTimes(pids);
   return {
     ...run,
-    cpuMicrosPerRequest: perRequest(serverAfter.userMs + serverAfter.systemMs - (serverBefore.userMs + serverBefore.systemMs), run),
+    cpuMicrosPerRequest: perRequest(cpuSpentMs(serverBefore, serverAfter), run),
     kernelPercent: kernelPercent(serverBefore, serverAfter),
     redisCpuMicrosPerRequest: perRequest((await redisCpuMs(redis)) - redisBefore, run),
     loadToolCpuMicrosPerRequest: perRequest((self.user + self.system) / 1000, run),

@@ -80,6 +80,11 @@ export async function cpuMs(pids: number[]): Promise<number> {
   return t.userMs + t.systemMs;
 }
 
+/** CPU time spent between two readings, user and kernel together, in ms. */
+export function cpuSpentMs(before: CpuTimes, after: CpuTimes): number {
+  return after.userMs + after.systemMs - (before.userMs + before.systemMs);
+}
+
 /** The kernel's share of the CPU time spent between two readings, in percent (NaN if none). */
 export function kernelPercent(before: CpuTimes, after: CpuTimes): number {
   const user = after.userMs - before.userMs;

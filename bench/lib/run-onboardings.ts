@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { QUEUES, redisKeys, type OnboardingRecord } from '@hirepass/core';
 import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, type MemoryByCategory } from './bench-redis';
 import { benchEmployeeId, enqueueLikeTheApi, hireEvent } from './hires';
-import { cpuMs, cpuTimes, kernelPercent, sampleRss, startWorkers, workerEnv } from './processes';
+import { cpuMs, cpuSpentMs, cpuTimes, kernelPercent, sampleRss, startWorkers, workerEnv } from './processes';
 import { until } from './report';
 import { SimProcess, type FaultRule } from './sim-process';
 
@@ -134,7 +134,7 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const firstNoticeMs = (sentAt[0] ?? Date.now()) - startedAt;
     const workerRss = await rss.stop();
     const cpuAtEnd = await cpuTimes(fleet.pids);
-    const workerCpuMs = cpuAtEnd.userMs + cpuAtEnd.systemMs - (cpuAtStart.userMs + cpuAtStart.systemMs);
+    const workerCpuMs = cpuSpentMs(cpuAtStart, cpuAtEnd);
     const simCpuMs = (await cpuMs([sim.child.pid!])) - simCpuAtStart;
 
     const graphCounts = countsSince(startupGraphCounts, await sim.counts());

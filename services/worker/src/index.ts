@@ -79,7 +79,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const metricsServer = config.metrics ? await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port) : null;
   const ownRedis = !deps.redis;
   // No auto-pipelining: it saved socket writes once, but with $batch and fewer commands per
-  // onboarding the pipeline built every tick costs more than it saves (bench/README.md, fifth
+  // onboarding the pipeline built every tick costs more than it saves (bench/HISTORY.md, fifth
   // session: 9 % more worker CPU per onboarding with it). BullMQ keeps its own connection.
   const redis = deps.redis ?? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

@@ -73,7 +73,7 @@ const workerSchema = z
     WEB_SIGNIN_DEVICE_GROUP_ID: guid,
     NOTICE_SENDER_UPN: upn,
     // Not in spec/config.md's table: tuning knobs with safe defaults.
-    // 50 jobs in flight hide ~0.4 s of Graph latency per onboarding (bench/README.md "Burst drain").
+    // 50 jobs in flight hide ~0.4 s of Graph latency per onboarding (bench/HISTORY.md, first session, "Burst drain").
     WORKER_CONCURRENCY: intInRange(1, 1000).default(50),
     // Outlook serves 4 concurrent requests per mailbox (graph.md "Notices"); shared by all workers.
     NOTICE_MAILBOX_CONCURRENCY: intInRange(1, 4).default(4),

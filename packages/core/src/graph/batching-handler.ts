@@ -60,7 +60,7 @@ const BATCHABLE_METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
  * jobs make at the same moment as one `POST /$batch` (JSON batching), then hands each call its
  * own item's answer as if it had gone alone. Why: each Graph call cost the worker an HTTP
  * exchange over TLS, and Graph's front door (or the simulator) one more request to parse; a batch
- * of n calls costs one. Measured (bench/README.md): in a burst, where connections stay open,
+ * of n calls costs one. Measured (bench/HISTORY.md, fourth session): in a burst, where connections stay open,
  * 7 HTTP requests per onboarding become 2.3, for 6 % less worker CPU and 14 % less simulator
  * CPU; at an activation instant, after idle sockets have closed, 50 calls share 2 TLS connections
  * instead of opening 49 (a tenth of the CPU on both sides), and the activation lag's p99 falls

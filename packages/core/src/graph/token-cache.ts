@@ -7,7 +7,7 @@ export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 /**
  * Keeps the Graph access token in the adapter. The SDK's authentication handler asks the
  * credential for a token on every request; @azure/identity answers from MSAL's cache, but that
- * lookup showed up at 4–6 % of a busy worker's CPU (bench/README.md). One scope set is ever
+ * lookup showed up at 4–6 % of a busy worker's CPU (bench/HISTORY.md, first session). One scope set is ever
  * asked for here, so one token is kept, until `margin` before its expiry (or the
  * `refreshAfterTimestamp` the authority suggested, if earlier). Concurrent callers share one
  * request; a failed request is not kept, so the next caller asks again.
