@@ -99,6 +99,11 @@ export class SimProcess {
     return this.call('PUT', '/_sim/faults', rules);
   }
 
+  /** Outlook's requests per mailbox per window (the simulator's default: 10,000 per 10 minutes). */
+  setMailboxRequestLimit(limit: { requests: number; windowMs: number }): Promise<unknown> {
+    return this.call('PUT', '/_sim/mailbox-limit', limit);
+  }
+
   setThrottle(cfg: { writesPerWindow: number; windowMs: number } | null): Promise<unknown> {
     return cfg ? this.call('PUT', '/_sim/throttle', cfg) : this.call('DELETE', '/_sim/throttle');
   }

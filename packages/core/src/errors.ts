@@ -34,6 +34,13 @@ export abstract class WorkflowError extends Error {
   }
 }
 
+/**
+ * Whose budget a 429 spent: `tenant` (Graph's limits per app and tenant, which every call
+ * shares) or `mailbox` (Outlook's limits on one mailbox, answered `ApplicationThrottled`: only
+ * calls to that mailbox, i.e. the notices of its sender, must wait).
+ */
+export type ThrottleScope = 'tenant' | 'mailbox';
+
 export class ThrottledError extends WorkflowError {
   readonly kind = 'throttled' as const;
   constructor(
@@ -42,6 +49,7 @@ export class ThrottledError extends WorkflowError {
     graph?: GraphErrorDetail,
     /** False when Graph sent no Retry-After and `retryAfterMs` is only our first guess. */
     readonly retryAfterKnown = true,
+    readonly scope: ThrottleScope = 'tenant',
   ) {
     super(message, graph);
   }

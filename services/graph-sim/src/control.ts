@@ -5,6 +5,7 @@ import { json, type HttpOut } from './http';
 import type { MailRecord, NotificationRecord, SyncRecord, TapRecord } from './tenant/state';
 import type { DeviceDefinition, ManagedDeviceDefinition, TapPolicyDefinition, TenantDefinition, UserDefinition } from './tenant/types';
 import type { ThrottleConfig } from './throttle';
+import type { MailboxRequestLimit } from './mailbox';
 
 export type TapView = Omit<TapRecord, 'replacedAt' | 'usedAt'> & { replacedAt?: string; usedAt?: string };
 
@@ -27,6 +28,9 @@ export interface SimControl {
   clearFaults(): void;
   faults(): FaultRule[];
   setThrottle(config: ThrottleConfig | null): void;
+  /** Outlook's requests per mailbox per window (default 10,000 per 10 minutes); null restores it. */
+  setMailboxRequestLimit(limit: MailboxRequestLimit | null): void;
+  mailboxRequestLimit(): MailboxRequestLimit;
   setClockOffset(ms: number): void;
   clockOffset(): number;
   setReplicationLag(ms: number): void;
@@ -70,6 +74,8 @@ export function createControl(core: SimCore): SimControl {
     clearFaults: () => core.faults.clear(),
     faults: () => core.faults.list(),
     setThrottle: (config) => core.throttle.configure(config),
+    setMailboxRequestLimit: (limit) => core.mailboxRequests.configure(limit),
+    mailboxRequestLimit: () => core.mailboxRequests.current(),
     setClockOffset: (ms) => core.clock.setOffset(ms),
     clockOffset: () => core.clock.offset(),
     setReplicationLag: (ms) => void (core.state.replicationLagMs = ms),
@@ -159,6 +165,9 @@ export function handleControl(control: SimControl, core: SimCore, method: string
       case 'GET /_sim/throttle': return json(200, core.throttle.current());
       case 'PUT /_sim/throttle': control.setThrottle((body ?? null) as ThrottleConfig | null); return json(200, core.throttle.current());
       case 'DELETE /_sim/throttle': control.setThrottle(null); return json(200, null);
+      case 'GET /_sim/mailbox-limit': return json(200, core.mailboxRequests.current());
+      case 'PUT /_sim/mailbox-limit': control.setMailboxRequestLimit({ requests: Number(b.requests), windowMs: Number(b.windowMs) }); return json(200, core.mailboxRequests.current());
+      case 'DELETE /_sim/mailbox-limit': control.setMailboxRequestLimit(null); return json(200, core.mailboxRequests.current());
       case 'GET /_sim/clock': return json(200, { offsetMs: control.clockOffset(), now: core.clock.iso() });
       case 'PUT /_sim/clock': control.setClockOffset(Number(b.offsetMs ?? 0)); return json(200, { offsetMs: control.clockOffset(), now: core.clock.iso() });
       case 'PUT /_sim/replication-lag': control.setReplicationLag(Number(b.ms ?? b.replicationLagMs ?? 0)); return json(200, { replicationLagMs: core.state.replicationLagMs });

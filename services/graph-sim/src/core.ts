@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { TokenIssuer } from './auth/tokens';
 import { SimClock } from './clock';
 import { Faults } from './faults';
-import { MailboxConcurrency } from './mailbox';
+import { MailboxConcurrency, MailboxRequestWindow } from './mailbox';
 import type { Route } from './graph/route';
 import { deviceRoutes } from './routes/devices';
 import { domainRoutes } from './routes/domains';
@@ -49,6 +49,7 @@ export class SimCore {
   readonly faults = new Faults();
   readonly throttle = new Throttle();
   readonly mailboxes = new MailboxConcurrency();
+  readonly mailboxRequests = new MailboxRequestWindow();
   readonly issuer = new TokenIssuer();
   readonly routes = ROUTES;
   readonly log: RequestLogEntry[] = [];
@@ -90,6 +91,7 @@ export class SimCore {
     this.faults.clear();
     this.throttle.configure(null);
     this.mailboxes.reset();
+    this.mailboxRequests.reset();
     this.clock.setOffset(0);
     this.log.length = 0;
     this.counts.clear();

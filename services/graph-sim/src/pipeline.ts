@@ -78,13 +78,13 @@ const SEND_MAIL = /^\/users\/([^/]+)\/sendMail$/i;
  */
 export async function executeGraph(core: SimCore, call: GraphCall, batch?: BatchRunner): Promise<Outcome> {
   const m = call.method === 'POST' ? SEND_MAIL.exec(call.path) : null;
-  if (!m) return executeAdmitted(core, call, batch, false);
+  if (!m) return executeAdmitted(core, call, batch);
   const who = decodeURIComponent(m[1]!);
   const mailbox = core.state.findUser(who)?.id ?? who.toLowerCase();
   const admitted = core.mailboxes.enter(mailbox);
-  if (!admitted) return executeAdmitted(core, call, batch, true);
+  if (!admitted) return executeAdmitted(core, call, batch, { id: mailbox, overConcurrency: true });
   try {
-    return await executeAdmitted(core, call, batch, false);
+    return await executeAdmitted(core, call, batch, { id: mailbox, overConcurrency: false });
   } finally {
     core.mailboxes.leave(mailbox);
   }
@@ -94,7 +94,7 @@ export async function executeGraph(core: SimCore, call: GraphCall, batch?: Batch
  * Runs one Graph call through the order a real request meets: injected faults, authentication,
  * routing, permissions, the throttle, the body, the handler; then commit-then-fail if asked for.
  */
-async function executeAdmitted(core: SimCore, call: GraphCall, batch: BatchRunner | undefined, overMailboxLimit: boolean): Promise<Outcome> {
+async function executeAdmitted(core: SimCore, call: GraphCall, batch: BatchRunner | undefined, mailbox?: { id: string; overConcurrency: boolean }): Promise<Outcome> {
   const started = Date.now();
   const found = lookup(core.routes, call.method, call.version, call.path);
   const isBatch = batch !== undefined && call.method === 'POST' && /^\/\$batch$/i.test(call.path);
@@ -156,7 +156,7 @@ async function executeAdmitted(core: SimCore, call: GraphCall, batch: BatchRunne
     if (found.kind === 'none') throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${found.segment}'.`);
     const { route, params } = found.match;
     if (route.permissions.length > 0 && !route.permissions.some((p) => caller.roles.includes(p))) throw denied();
-    if (overMailboxLimit) throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
+    if (mailbox?.overConcurrency) throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
     const cost = route.cost ?? 1;
     const verdict = core.throttle.check(core.state.tenantId, caller.app.appId, route.write, cost, core.clock.now());
     if (verdict) {
@@ -165,6 +165,11 @@ async function executeAdmitted(core: SimCore, call: GraphCall, batch: BatchRunne
         'x-ms-throttle-scope': verdict.scope,
         'x-ms-throttle-information': verdict.information,
       });
+    }
+    // Counted once past the tenant's bucket: a request refused there never reached the mailbox.
+    const mailboxWaitMs = mailbox ? core.mailboxRequests.admit(mailbox.id, core.clock.now()) : 0;
+    if (mailboxWaitMs > 0) {
+      throw new GraphError(429, 'ApplicationThrottled', 'Application is over its MailboxRequests limit.', { 'retry-after': String(Math.ceil(mailboxWaitMs / 1000)) });
     }
     if (call.bodyError) throw call.bodyError;
     const result = route.handle({

@@ -106,6 +106,44 @@ describe('notices', () => {
     }
   });
 
+  it("enforces Outlook's requests per mailbox per window (10,000 per 10 minutes; here 3 per minute): 429 ApplicationThrottled until the oldest leaves it", async () => {
+    const c = graphClient(sim);
+    const send = (from = sim.noticeSenderUpn) =>
+      noRetry(c.api(`/users/${from}/sendMail`)).post(mail(SAM)).then(() => null, (err) => err as { statusCode: number; code: string; message: string; headers?: Headers });
+    const mailsBefore = sim.control.mailCount();
+    sim.control.setMailboxRequestLimit({ requests: 3, windowMs: 60_000 });
+    try {
+      // The simulator's clock moves the window: one send now, two half a minute later.
+      expect(await send()).toBeNull();
+      sim.control.setClockOffset(30_000);
+      expect(await send()).toBeNull();
+      expect(await send()).toBeNull();
+      const over = await send();
+      expect(over).toMatchObject({ statusCode: 429, code: 'ApplicationThrottled', message: 'Application is over its MailboxRequests limit.' });
+      expect(over!.headers?.get('retry-after')).toBe('30');
+      // Another mailbox has a window of its own.
+      expect(await send(SAM)).toBeNull();
+      // A minute after the first: it left the window, the two others did not, and the refused one
+      // never counted. So exactly one more goes through.
+      sim.control.setClockOffset(60_001);
+      expect(await send()).toBeNull();
+      expect(await send()).toMatchObject({ statusCode: 429, code: 'ApplicationThrottled' });
+      expect(sim.control.mailCount() - mailsBefore).toBe(5);
+    } finally {
+      sim.control.setMailboxRequestLimit(null);
+      sim.control.setClockOffset(0);
+    }
+  });
+
+  it("defaults to Outlook's 10,000 requests per 10 minutes, restored by reset; refuses a limit that is no limit", () => {
+    expect(sim.control.mailboxRequestLimit()).toEqual({ requests: 10_000, windowMs: 600_000 });
+    sim.control.setMailboxRequestLimit({ requests: 3, windowMs: 60_000 });
+    expect(sim.control.mailboxRequestLimit()).toEqual({ requests: 3, windowMs: 60_000 });
+    sim.control.reset();
+    expect(sim.control.mailboxRequestLimit()).toEqual({ requests: 10_000, windowMs: 600_000 });
+    expect(() => sim.control.setMailboxRequestLimit({ requests: 0, windowMs: 1_000 })).toThrow(/requests > 0/);
+  });
+
   it('captures sendActivityNotification (204) and needs TeamsActivity.Send', async () => {
     await teams.api(`/users/${JANE}/teamwork/sendActivityNotification`).post({
       topic: { source: 'text', value: 'hirepass', webUrl: 'https://teams.microsoft.com/l/entity/x' },

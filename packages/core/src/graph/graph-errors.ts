@@ -77,6 +77,9 @@ export function classifyGraphFailure(f: GraphFailure, what: string, throttleAtte
   if (status === 429) {
     const given = parseRetryAfterMs(f.retryAfter);
     const ms = given ?? Math.min(THROTTLE_FALLBACK_MAX_MS, THROTTLE_FALLBACK_BASE_MS * 2 ** Math.max(0, throttleAttempt - 1));
+    // Exchange answers its own limits (per mailbox: concurrency, requests per 10 minutes) with
+    // this code, Graph's per-tenant buckets with TooManyRequests.
+    if (f.code === 'ApplicationThrottled') return new ThrottledError(`${what}: throttled by Outlook for this mailbox`, ms, d, given !== null, 'mailbox');
     return new ThrottledError(`${what}: throttled by Graph`, ms, d, given !== null);
   }
   if (status <= 0) {

@@ -42,6 +42,21 @@ describe('WriteWindow', () => {
     expect(w.width).toBe(3);
   });
 
+  it("ignores a mailbox's throttle: Outlook's limit on the notice sender is not the tenant's write budget", async () => {
+    const w = new WriteWindow(4);
+    const mail = pending();
+    const run = w.run(mail.write).catch((e: Error) => e);
+    mail.settle(new ThrottledError('429 ApplicationThrottled', 60_000, undefined, true, 'mailbox'));
+    expect(await run).toBeInstanceOf(ThrottledError);
+    expect(w.width).toBe(4);
+    const next = pending();
+    const after = w.run(next.write);
+    await tick();
+    expect(w.inFlight).toBe(1);
+    next.settle();
+    expect(await after).toBe('ok');
+  });
+
   it("closes for the 429's Retry-After: writes that come meanwhile wait, then go through as wide as it is", async () => {
     const w = new WriteWindow(4);
     const first = pending();

@@ -61,7 +61,9 @@ export class WriteWindow {
       this.#width = Math.min(this.max, this.#width + 1 / this.#width);
       return out;
     } catch (err) {
-      if (err instanceof ThrottledError) {
+      // A mailbox's throttle says nothing of the tenant's write budget (it holds its sender's
+      // notices, through MailboxSlots).
+      if (err instanceof ThrottledError && err.scope === 'tenant') {
         this.#width = Math.max(1, this.#width / 2);
         this.#closedUntil = Math.max(this.#closedUntil, this.now() + err.retryAfterMs);
       }

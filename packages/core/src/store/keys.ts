@@ -31,6 +31,8 @@ export function redisKeys(prefix: string) {
     employeeLease: (employeeId: string) => `${prefix}:lease:${employeeId}`,
     /** Sorted set of the sendMail calls in flight from one mailbox (holder → lease end, ms): Outlook's concurrency limit. */
     mailboxSlots: (mailbox: string) => `${prefix}:mailbox-slots:${mailbox.toLowerCase()}`,
+    /** Set while Outlook has throttled one mailbox: its TTL is the Retry-After every sender waits out. */
+    mailboxPause: (mailbox: string) => `${prefix}:mailbox-pause:${mailbox.toLowerCase()}`,
     /**
      * Counters that expire by themselves: @fastify/rate-limit's (its nameSpace is this with an
      * empty scope) and the reveal page's attempt limits. Tests that look for stored data skip them.

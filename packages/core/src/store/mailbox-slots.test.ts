@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransientError } from '../errors';
+import { ThrottledError, TransientError } from '../errors';
 import { redisKeys } from './keys';
 import { MailboxSlots } from './mailbox-slots';
 
@@ -66,6 +66,26 @@ describe('MailboxSlots (Outlook concurrency per mailbox, shared through Redis)',
     expect(order).toEqual([1, 2, 3]);
     await Promise.all(rest.map((s) => s.release()));
     expect(await a.zcard(redisKeys(prefix).mailboxSlots('line@contoso.com'))).toBe(0);
+  });
+
+  it("a paused mailbox (Outlook throttled it) gives no slot to any process until the pause ends, and a shorter pause never cuts a longer one", async () => {
+    const here = new MailboxSlots(a, prefix, 4);
+    const there = new MailboxSlots(b, prefix, 4);
+    await here.pause('Throttled@contoso.com', 400);
+    await there.pause('throttled@contoso.com', 50);
+    const refused = await there.acquire('throttled@contoso.com').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ThrottledError);
+    expect(refused).toMatchObject({ scope: 'mailbox', retryAfterKnown: true });
+    expect((refused as ThrottledError).retryAfterMs).toBeGreaterThan(200);
+    expect((refused as ThrottledError).retryAfterMs).toBeLessThanOrEqual(400);
+    expect((refused as Error).message).toContain('throttled@contoso.com');
+    // The refused sender's local permit went back: all four can be taken once the pause is over.
+    expect(await a.zcard(redisKeys(prefix).mailboxSlots('throttled@contoso.com'))).toBe(0);
+    await new Promise((r) => setTimeout(r, (refused as ThrottledError).retryAfterMs + 20));
+    const four = await Promise.all([1, 2, 3, 4].map(() => there.acquire('throttled@contoso.com')));
+    await Promise.all(four.map((s) => s.release()));
+    // Other mailboxes were never paused.
+    await (await here.acquire('other@contoso.com')).release();
   });
 
   it('gives up after its wait with a retryable error naming the mailbox', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { TransientError } from '../errors';
+import { ThrottledError, TransientError } from '../errors';
 import { redisKeys } from './keys';
 import { redisScript, type RedisScript } from './redis-script';
 
@@ -18,8 +18,16 @@ import { redisScript, type RedisScript } from './redis-script';
  * when a send ends: a burst of notices due at the same instant then waits in line instead of
  * polling Redis, and only the permit holders (at most `limit`) poll, when other processes hold
  * the mailbox's slots.
+ *
+ * Outlook's other limit, requests per mailbox per 10 minutes, is met by what it answers: a
+ * sender that gets its 429 (`ApplicationThrottled`) pauses the mailbox for the Retry-After, in
+ * Redis, and until then every sender of every process is refused a slot with a mailbox-scoped
+ * ThrottledError (its job waits that long; passes and other calls go on) instead of drawing a
+ * 429 of its own.
  */
 const ACQUIRE = `
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return -paused end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -36,15 +44,23 @@ export interface MailboxSlot {
   release(): Promise<void>;
 }
 
+// Never shortens a pause another sender set.
+const PAUSE = `
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1`;
+
 /** What the notice step needs: a slot of the sender mailbox, held around one sendMail. */
 export interface MailboxSlotsPort {
   acquire(mailbox: string): Promise<MailboxSlot>;
+  /** Outlook throttled the mailbox: no sender takes a slot of it for `ms`. */
+  pause(mailbox: string, ms: number): Promise<void>;
 }
 
 export class MailboxSlots implements MailboxSlotsPort {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof redisKeys>;
   readonly #acquire: RedisScript<number>;
+  readonly #pause: RedisScript<number>;
   readonly #local = new Map<string, LocalPermits>();
 
   constructor(
@@ -56,8 +72,14 @@ export class MailboxSlots implements MailboxSlotsPort {
   ) {
     this.#redis = redis;
     this.#keys = redisKeys(prefix);
-    // KEYS: the mailbox's slots. ARGV: limit, lease (ms), holder.
-    this.#acquire = redisScript(redis, 'hirepassMailboxSlotAcquire', 1, ACQUIRE);
+    // KEYS: the mailbox's slots, its pause. ARGV: limit, lease (ms), holder.
+    this.#acquire = redisScript(redis, 'hirepassMailboxSlotAcquire', 2, ACQUIRE);
+    // KEYS: the mailbox's pause. ARGV: its length (ms).
+    this.#pause = redisScript(redis, 'hirepassMailboxPause', 1, PAUSE);
+  }
+
+  async pause(mailbox: string, ms: number): Promise<void> {
+    await this.#pause(this.#keys.mailboxPause(mailbox.toLowerCase()), String(Math.max(1, Math.ceil(ms))));
   }
 
   async acquire(mailbox: string): Promise<MailboxSlot> {
@@ -69,11 +91,16 @@ export class MailboxSlots implements MailboxSlotsPort {
     if (!(await local.take(this.waitMs))) throw timeout();
     try {
       const key = this.#keys.mailboxSlots(name);
+      const pauseKey = this.#keys.mailboxPause(name);
       const holder = randomUUID();
       // Polling, short and jittered: a slot is held for one Graph call (milliseconds to a few
       // hundred), so a waiter gets one soon; a blocking list would need a release to push.
       for (let wait = 2; ; wait = Math.min(wait * 2, 25)) {
-        if ((await this.#acquire(key, String(this.limit), String(this.leaseMs), holder)) === 1) {
+        const got = await this.#acquire(key, pauseKey, String(this.limit), String(this.leaseMs), holder);
+        if (got < 0) {
+          throw new ThrottledError(`mailbox ${mailbox} is throttled by Outlook for ${Math.ceil(-got / 1000)} s more: the notice waits`, -got, undefined, true, 'mailbox');
+        }
+        if (got === 1) {
           const redis = this.#redis;
           let released = false;
           return {

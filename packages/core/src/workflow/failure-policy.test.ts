@@ -82,6 +82,16 @@ describe('failure policy', () => {
     expect(await decideFailure(ports, null, given, first)).toMatchObject({ kind: 'rate-limit', delayMs: 3000, retryAfterKnown: true });
     expect(await decideFailure(ports, null, guessed, first)).toMatchObject({ kind: 'rate-limit', retryAfterKnown: false });
   });
+
+  it("a mailbox's throttle (Outlook's ApplicationThrottled) delays that job alone for its Retry-After; a tenant's pauses the queue", async () => {
+    const ports = h.ports();
+    const mailbox = classifyGraphFailure({ status: 429, code: 'ApplicationThrottled', message: 'Application is over its MailboxRequests limit.', retryAfter: '42' }, 'send mail') as ThrottledError;
+    expect(mailbox).toMatchObject({ scope: 'mailbox', retryAfterMs: 42_000 });
+    expect(await decideFailure(ports, null, new StepError('notice', mailbox), first)).toEqual({ kind: 'delay', delayMs: 42_000, reason: mailbox.reason });
+    const tenant = classifyGraphFailure({ status: 429, code: 'TooManyRequests', message: 'Too many requests.', retryAfter: '42' }, 'send mail') as ThrottledError;
+    expect(tenant.scope).toBe('tenant');
+    expect(await decideFailure(ports, null, new StepError('notice', tenant), first)).toMatchObject({ kind: 'rate-limit', delayMs: 42_000 });
+  });
 });
 
 describe('job payloads', () => {

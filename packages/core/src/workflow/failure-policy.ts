@@ -12,6 +12,7 @@ import { StaleJobError, addWarning, auditFor, loadCurrent, updateCurrent, type C
  * (STYLE habit 5). The worker carries the decision out with BullMQ:
  * - stale:      complete, doing nothing;
  * - rate-limit: Graph throttled: pause the queue, spend no attempt;
+ *   (a mailbox's throttle is a delay of that job alone: passes must not wait for notices)
  * - delay:      a waiting condition: re-delay the job, spend no attempt;
  * - retry:      transient: let BullMQ's attempts and backoff work;
  * - fail:       permanent: stop now (UnrecoverableError), the record says why.
@@ -72,6 +73,11 @@ export async function decideFailure(
 
   if (err instanceof StaleJobError) return { kind: 'stale', reason: err.message };
   if (err instanceof CorruptRecordError || err instanceof InvalidJobError) return { kind: 'fail', reason: err.message };
+  if (err instanceof ThrottledError && err.scope === 'mailbox') {
+    // Outlook's limits are per mailbox (graph.md "Notices"): the sender's notices wait, every
+    // other call goes on. No attempt is spent, as for any throttle.
+    return { kind: 'delay', delayMs: Math.max(1_000, err.retryAfterMs), reason: err.reason };
+  }
   if (err instanceof ThrottledError) {
     return { kind: 'rate-limit', delayMs: Math.max(1, err.retryAfterMs), reason: err.reason, retryAfterKnown: err.retryAfterKnown };
   }

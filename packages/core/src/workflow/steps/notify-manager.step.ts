@@ -1,5 +1,5 @@
 import { newRevealToken } from '../../crypto/reveal-token';
-import { PermanentError, isWorkflowError } from '../../errors';
+import { PermanentError, ThrottledError, isWorkflowError } from '../../errors';
 import type { OnboardingRecord } from '../../domain/onboarding';
 import { renderNoticeMail, type NoticeInput } from '../../notice/notice-mail';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
@@ -100,6 +100,13 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
         x.reveal = null;
         x.notice = { state: 'pending' };
       });
+      // Outlook throttled the mailbox: every sender holds off for the Retry-After (MailboxSlots).
+      // Best effort: without the pause each sender learns it from its own 429.
+      if (err instanceof ThrottledError && err.scope === 'mailbox') {
+        await ports.mailboxSlots?.pause(ports.settings.noticeSenderUpn, err.retryAfterMs).catch((e: unknown) => {
+          ports.log.warn({ err: { message: (e as Error).message } }, 'could not pause the sender mailbox');
+        });
+      }
       throw err;
     }
   } finally {
