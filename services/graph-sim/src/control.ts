@@ -165,9 +165,9 @@ export function handleControl(control: SimControl, core: SimCore, method: string
       case 'GET /_sim/throttle': return json(200, core.throttle.current());
       case 'PUT /_sim/throttle': control.setThrottle((body ?? null) as ThrottleConfig | null); return json(200, core.throttle.current());
       case 'DELETE /_sim/throttle': control.setThrottle(null); return json(200, null);
-      case 'GET /_sim/mailbox-limit': return json(200, core.mailboxRequests.current());
-      case 'PUT /_sim/mailbox-limit': control.setMailboxRequestLimit({ requests: Number(b.requests), windowMs: Number(b.windowMs) }); return json(200, core.mailboxRequests.current());
-      case 'DELETE /_sim/mailbox-limit': control.setMailboxRequestLimit(null); return json(200, core.mailboxRequests.current());
+      case 'GET /_sim/mailbox-limit': return json(200, control.mailboxRequestLimit());
+      case 'PUT /_sim/mailbox-limit': control.setMailboxRequestLimit({ requests: Number(b.requests), windowMs: Number(b.windowMs) }); return json(200, control.mailboxRequestLimit());
+      case 'DELETE /_sim/mailbox-limit': control.setMailboxRequestLimit(null); return json(200, control.mailboxRequestLimit());
       case 'GET /_sim/clock': return json(200, { offsetMs: control.clockOffset(), now: core.clock.iso() });
       case 'PUT /_sim/clock': control.setClockOffset(Number(b.offsetMs ?? 0)); return json(200, { offsetMs: control.clockOffset(), now: core.clock.iso() });
       case 'PUT /_sim/replication-lag': control.setReplicationLag(Number(b.ms ?? b.replicationLagMs ?? 0)); return json(200, { replicationLagMs: core.state.replicationLagMs });

@@ -79,7 +79,7 @@ export class MailboxSlots implements MailboxSlotsPort {
   }
 
   async pause(mailbox: string, ms: number): Promise<void> {
-    await this.#pause(this.#keys.mailboxPause(mailbox.toLowerCase()), String(Math.max(1, Math.ceil(ms))));
+    await this.#pause(this.#keys.mailboxPause(mailbox), String(Math.max(1, Math.ceil(ms))));
   }
 
   async acquire(mailbox: string): Promise<MailboxSlot> {
