@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadApiConfig, loadWorkerConfig, type ApiConfig, type WorkerConfig } from '@hirepass/core';
 import { startApi } from '@hirepass/api';
-import { startWorker } from '@hirepass/worker';
+import { startWorker, type WorkerDeps } from '@hirepass/worker';
 import { startGraphSim, type GraphSim, type GraphSimOptions, workerEnvFor } from '@hirepass/graph-sim';
 import { LogSink } from './log-sink';
 import { deleteByPrefix } from './redis-dump';
@@ -28,7 +28,9 @@ export interface Stack {
  * on a free port and a worker, all on real Redis under a prefix of their own, logging at
  * trace level into one sink that tests can search.
  */
-export async function startStack(opts: { sim?: GraphSimOptions; workerEnv?: Record<string, string>; apiEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { sim?: GraphSimOptions; workerEnv?: Record<string, string>; apiEnv?: Record<string, string>; worker?: Pick<WorkerDeps, 'heldWakeMs'> } = {},
+): Promise<Stack> {
   const sim = await startGraphSim({ port: 0, replicationLagMs: 0, ...opts.sim });
   const prefix = `e2e-${randomUUID().slice(0, 8)}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,7 +55,7 @@ export async function startStack(opts: { sim?: GraphSimOptions; workerEnv?: Reco
     ...workerEnvFor(sim),
     ...opts.workerEnv,
   });
-  const worker = await startWorker({ config: workerConfig, logDestination: logs });
+  const worker = await startWorker({ config: workerConfig, logDestination: logs, ...opts.worker });
   const redis = new Redis(redisUrl);
 
   return {

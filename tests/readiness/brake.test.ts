@@ -93,6 +93,20 @@ describe('IssuanceControl (the brake rules, in Redis)', () => {
     expect(await control.releaseBrake()).toBeNull();
   });
 
+  it('says whether the pause switch or the brake holds issuance, counting nothing', async () => {
+    expect(await control.held()).toBe(false);
+    expect(await control.pause('ops')).toBe(true);
+    expect(await control.held()).toBe(true);
+    await control.resume();
+    expect(await control.held()).toBe(false);
+    const one = brake({ maxTaps: 1 });
+    expect((await control.admit('h:1', one)).kind).toBe('ok');
+    expect((await control.admit('h:2', one)).kind).toBe('tripped');
+    expect(await control.held()).toBe(true);
+    await control.releaseBrake();
+    expect(await control.held()).toBe(false);
+  });
+
   it('trips when more than the share of at least the batch size of creates failed', async () => {
     const share = brake({ maxFailurePercent: 50, minBatch: 4 });
     expect(await control.recordOutcome(true, share)).toBeNull(); // 1 of 1: too few to judge

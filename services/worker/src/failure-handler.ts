@@ -1,5 +1,15 @@
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import { decideFailure, isWorkflowError, StepError, type CurrentOptions, type OnboardingRef, type WorkflowLog, type WorkflowPorts } from '@hirepass/core';
+import {
+  decideFailure,
+  isIssuanceHold,
+  isWorkflowError,
+  StepError,
+  type CurrentOptions,
+  type IssuanceHolds,
+  type OnboardingRef,
+  type WorkflowLog,
+  type WorkflowPorts,
+} from '@hirepass/core';
 import type { ThrottleBackoff } from './throttle-backoff';
 
 /**
@@ -7,7 +17,8 @@ import type { ThrottleBackoff } from './throttle-backoff';
  * core's (workflow/failure-policy.ts). Returns normally only for a stale job (it completes).
  * - throttled: the queue pauses for Retry-After (or a growing pause without one) and the job
  *              goes back to wait (no attempt spent);
- * - waiting:   the job is re-delayed (no attempt spent);
+ * - waiting:   the job is re-delayed (no attempt spent); one held by the issuance guard is
+ *              also noted in `holds`, so a release wakes it at once (held-wakeup.ts);
  * - transient: rethrown, so BullMQ's attempts and capped backoff apply;
  * - permanent: UnrecoverableError, the job fails now; the record already says why.
  */
@@ -21,6 +32,7 @@ export async function handleJobFailure(args: {
   refOptions?: CurrentOptions;
   throttle: ThrottleBackoff;
   log: WorkflowLog;
+  holds?: IssuanceHolds;
 }): Promise<void> {
   const { err, job, token, queue, ports, ref, log } = args;
   const decision = await decideFailure(ports, ref, err, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 }, args.refOptions);
@@ -40,6 +52,10 @@ export async function handleJobFailure(args: {
     case 'delay':
       log.info({ step, graphRequestId, delayMs: decision.delayMs, reason: decision.reason }, 'waiting on a condition: job re-delayed');
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
+      // After the move, so that a wake-up never finds the job still active.
+      if (args.holds && job.id && isIssuanceHold(decision.condition)) {
+        await args.holds.add(job.id).catch((e: unknown) => log.warn({ err: String(e) }, 'could not note a held job: it wakes on its own re-check'));
+      }
       throw new DelayedError();
     case 'retry':
       log.warn({ step, graphRequestId, reason: decision.reason }, 'transient failure: BullMQ retries with backoff');

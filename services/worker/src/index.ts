@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import {
   AuditTrail,
+  IssuanceHolds,
   MailboxSlots,
   OnboardingStore,
   PasscodeCipher,
@@ -29,6 +30,7 @@ import {
 } from '@hirepass/core';
 import { EmployeeLeases, leaseRetryDelayMs } from './employee-lease';
 import { handleJobFailure } from './failure-handler';
+import { startHeldWakeup } from './held-wakeup';
 import { WORKER_LOCKS, type WorkerLocks } from './job-options';
 import { ThrottleBackoff } from './throttle-backoff';
 import { applyFollowUps } from './follow-ups';
@@ -47,6 +49,8 @@ export interface WorkerDeps {
   workerId?: string;
   /** BullMQ lock and stall settings and the employee lease TTL; defaults in job-options.ts. */
   locks?: Partial<WorkerLocks>;
+  /** How often held onboardings are looked for once issuance opens (held-wakeup.ts). */
+  heldWakeMs?: number;
 }
 
 export interface RunningWorker {
@@ -117,6 +121,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const locks: WorkerLocks = { ...WORKER_LOCKS, ...deps.locks };
   const leases = new EmployeeLeases(redis, config.queuePrefix, locks.leaseTtlMs);
   const throttle = new ThrottleBackoff();
+  const holds = new IssuanceHolds(redis, config.queuePrefix);
 
   const workerOpts = {
     ...queueOpts,
@@ -196,7 +201,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
         } catch (err) {
           // A cancel works on a cancelled record: its failures are recorded there as warnings.
           const refOptions = job.name === 'cancel' ? { allowCancelled: true } : {};
-          await handleJobFailure({ err, job, token, queue: onboardingQueue, ports, ref: job.data, refOptions, throttle, log: jobLog });
+          await handleJobFailure({ err, job, token, queue: onboardingQueue, ports, ref: job.data, refOptions, throttle, log: jobLog, holds });
           return { note: 'stale' };
         }
       }));
@@ -212,6 +217,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     });
   }
 
+  // A resume (or a released brake, or a fixed tenant) lets the held passes out within a second.
+  const heldWakeup = startHeldWakeup({ holds, isOpen: () => issuance.gate.isOpen(), queue: onboardingQueue, log, everyMs: deps.heldWakeMs });
+
   const heartbeat = startHeartbeat(redis, config.queuePrefix, workerId, clock, (err) =>
     log.warn({ err: String(err) }, 'heartbeat write failed'),
   );
@@ -226,6 +234,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       closing ??= (async () => {
         log.info('worker stopping: no new jobs, waiting for running ones');
         await Promise.all([eventsWorker.close(), onboardingWorker.close()]);
+        await heldWakeup.stop();
         await issuance.stop();
         await heartbeat.stop();
         await Promise.all([eventsQueue.close(), onboardingQueue.close()]);

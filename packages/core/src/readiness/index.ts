@@ -11,6 +11,7 @@ export * from './issuance-control';
 export * from './issuance-banner';
 export * from './issuance-guard';
 export * from './issuance-gate';
+export * from './issuance-holds';
 export * from './issuance-accounting';
 export * from './dry-run.gateway';
 export * from './format-report';

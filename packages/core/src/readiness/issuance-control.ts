@@ -111,6 +111,12 @@ export class IssuanceControl {
     return { paused: parse<PauseState>(control.paused), brake: parse<BrakeState>(control.brake), report: parse<PublishedReport>(report) };
   }
 
+  /** True while ops paused issuance or the brake is tripped (what `admit` refuses first). */
+  async held(): Promise<boolean> {
+    const [paused, brake] = await this.#redis.hmget(this.#keys.issuanceControl, 'paused', 'brake');
+    return paused !== null || brake !== null;
+  }
+
   /** The global switch. False when it was already paused (the first pause stands). */
   async pause(by: string, reason?: string): Promise<boolean> {
     const state: PauseState = { by, at: this.#clock.now().toISOString(), ...(reason ? { reason } : {}) };

@@ -119,6 +119,16 @@ export class IssuanceGate implements IssuanceGuardPort {
     return { condition: ISSUANCE_CONDITIONS.brake, message: `TAP issuance is paused by the blast-radius brake since ${a.brake.at}: ${a.brake.reason}` };
   }
 
+  /**
+   * Whether a TAP could be admitted now, counting nothing: this worker's last check found the
+   * tenant ready, and neither the pause switch nor the brake holds issuance. What wakes the
+   * onboardings the guard held (IssuanceHolds) asks this.
+   */
+  async isOpen(): Promise<boolean> {
+    if (!this.#report || blockingFailures(this.#report).length > 0) return false;
+    return !(await this.#d.control.held());
+  }
+
   /** Called with the outcome of every TAP create (readiness/issuance-accounting.ts). */
   async recordTapOutcome(failed: boolean): Promise<void> {
     const tripped = await this.#d.control.recordOutcome(failed, this.#d.config.brake).catch((err: unknown) => {

@@ -14,6 +14,11 @@ export const ISSUANCE_CONDITIONS = {
 } as const;
 const HELD: ReadonlySet<string> = new Set(Object.values(ISSUANCE_CONDITIONS));
 
+/** A waiting condition that only an issuance release clears (readiness/issuance-holds.ts). */
+export function isIssuanceHold(condition: string | undefined): boolean {
+  return condition !== undefined && HELD.has(condition);
+}
+
 export const DRY_RUN_WARNING = 'dry run (DRY_RUN): no Temporary Access Pass was created and no mail was sent; the reveal link holds no passcode';
 
 export interface IssuanceBlock {

@@ -48,6 +48,8 @@ export function redisKeys(prefix: string) {
     issuanceAdmitted: `${prefix}:issuance:admitted`,
     issuanceSucceeded: `${prefix}:issuance:succeeded`,
     issuanceFailed: `${prefix}:issuance:failed`,
+    /** Set of the ids of jobs the issuance guard re-delayed (pause, brake, tenant not ready), woken when issuance opens. */
+    issuanceHeld: `${prefix}:issuance:held`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -44,7 +44,8 @@ describe('failure policy', () => {
     const ports = h.ports({ settings: { ...h.settings, userLookupWindowMs: 0 } });
     const ref = await seedOnboarding(ports, hireFor());
     const err = await waitOn(ports, ref, 'user', 'user-not-found', 'not there yet').catch((e: WaitingError) => e);
-    expect((await decideFailure(ports, ref, new StepError('user', err), first)).kind).toBe('delay');
+    // The condition travels with the delay: the worker notes issuance holds by it (held-wakeup.ts).
+    expect(await decideFailure(ports, ref, new StepError('user', err), first)).toMatchObject({ kind: 'delay', condition: 'user-not-found' });
     expect((await ports.store.get(ref.employeeId))!.status).toBe('needs_attention');
   });
 

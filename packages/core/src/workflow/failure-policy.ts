@@ -21,7 +21,8 @@ export type FailureDecision =
   | { kind: 'stale'; reason: string }
   /** `retryAfterKnown` false: Graph sent no Retry-After; the runner grows the delay itself. */
   | { kind: 'rate-limit'; delayMs: number; reason: string; retryAfterKnown: boolean }
-  | { kind: 'delay'; delayMs: number; reason: string }
+  /** `condition`: the WaitingError's, when a waiting condition caused the delay. */
+  | { kind: 'delay'; delayMs: number; reason: string; condition?: string }
   | { kind: 'retry'; reason: string }
   | { kind: 'fail'; reason: string };
 
@@ -145,7 +146,7 @@ async function waiting(
   }
   const over = now.getTime() - Date.parse(since) >= window;
   const delayMs = over ? SLOW_WAIT_CADENCE_MS : Math.min(cappedExponentialBackoff(waits), Math.max(1_000, Date.parse(since) + window - now.getTime()));
-  return { kind: 'delay', delayMs, reason: err.reason };
+  return { kind: 'delay', delayMs, reason: err.reason, condition: err.condition };
 }
 
 async function recordAttempt(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, reason: string, opts: CurrentOptions): Promise<void> {
