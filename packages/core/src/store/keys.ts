@@ -16,6 +16,8 @@ export function redisKeys(prefix: string) {
      * record scripts; rebuilt from the records when missing (onboarding-store.ts).
      */
     onboardingStatusCounts: `${prefix}:records-by-status`,
+    /** A cancellation applied to an employee with no onboarding (its lastEvent JSON), with a TTL. */
+    cancelWithoutOnboarding: (employeeId: string) => `${prefix}:cancel-unknown:${employeeId}`,
     /** List of earlier onboardings of the same employee (rehire), newest first. */
     history: (employeeId: string) => `${prefix}:record-history:${employeeId}`,
     /** Receipt of an accepted webhook-id: the answer to repeat on duplicates. */

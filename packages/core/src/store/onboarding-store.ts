@@ -98,6 +98,8 @@ export interface ListOptions {
   cursor?: string;
 }
 
+export const CANCEL_WITHOUT_ONBOARDING_TTL_MS = 30 * 24 * 3600_000;
+
 export class OnboardingStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
@@ -213,6 +215,26 @@ export class OnboardingStore {
   }
 
   /** Moves the current record into the employee's history (rehire) and removes it. */
+  /**
+   * A cancellation for an employee with no onboarding changes nothing (hr-webhook.md), but it
+   * was applied: an older hire.created that HR redelivers after it (its first delivery got a
+   * 503, say) must change nothing either, or a cancelled hire would get a pass. Kept for
+   * CANCEL_WITHOUT_ONBOARDING_TTL_MS, far beyond any webhook sender's retry schedule.
+   */
+  async rememberCancelWithoutOnboarding(employeeId: string, event: OnboardingRecord['lastEvent']): Promise<void> {
+    await this.#redis.set(this.#keys.cancelWithoutOnboarding(employeeId), JSON.stringify(event), 'PX', CANCEL_WITHOUT_ONBOARDING_TTL_MS);
+  }
+
+  async cancelWithoutOnboarding(employeeId: string): Promise<OnboardingRecord['lastEvent'] | null> {
+    const raw = await this.#redis.get(this.#keys.cancelWithoutOnboarding(employeeId));
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw) as OnboardingRecord['lastEvent'];
+    } catch (err) {
+      throw new CorruptRecordError(this.#keys.cancelWithoutOnboarding(employeeId), err);
+    }
+  }
+
   async archive(employeeId: string): Promise<void> {
     const key = this.#keys.onboarding(employeeId);
     this.#recent.delete(key);

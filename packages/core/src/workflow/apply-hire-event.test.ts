@@ -56,6 +56,27 @@ describe('applying hire events', () => {
     expect((await ports.audit.forEmployee('E-unknown-1')).map((a) => a.action)).toEqual(['event.cancel-unknown']);
   });
 
+  it('a hire.created older than a cancellation already applied to an unknown employee changes nothing; a newer one starts the onboarding', async () => {
+    const ports = h.ports();
+    const hire = hireFor({ employeeId: 'E-unknown-2' });
+    // HR's first delivery of the hire got no 2xx; the cancellation did, and was applied first.
+    const cancel = eventJob({ type: 'hire.cancelled', timestamp: at(0), data: { employeeId: hire.employeeId } });
+    await applyHireEvent(ports, cancel);
+    await applyHireEvent(ports, cancel);
+    const late = await applyHireEvent(ports, created(hire, at(-60_000)));
+    expect(late.followUps).toEqual([]);
+    expect(await ports.store.get(hire.employeeId)).toBeNull();
+    const actions = (await ports.audit.forEmployee(hire.employeeId)).map((a) => `${a.action}:${a.detail ?? ''}`);
+    expect(actions).toEqual([
+      'event.cancel-unknown:no onboarding for this employee; nothing to cancel',
+      expect.stringContaining('event.ignored:older than the cancellation applied for this employee'),
+    ]);
+
+    const later = await applyHireEvent(ports, created(hire, at(60_000)));
+    expect(later.followUps.map((f) => f.name)).toEqual(['prepare']);
+    expect((await ports.store.get(hire.employeeId))?.status).toBe('in_progress');
+  });
+
   it('a moved start date before issue bumps the generation, so the old activate job is stale', async () => {
     const ports = h.ports();
     const hire = hireFor({ startDate: '2030-01-07' });
@@ -107,6 +128,33 @@ describe('onboarding jobs end to end (core only)', () => {
     expect(after.status).toBe('scheduled');
     expect(after.tapsToRevoke).toEqual([]);
     expect((await ports.audit.forEmployee(hire.employeeId)).filter((a) => a.action === 'tap.revoked')).toHaveLength(1);
+  });
+
+  it('an update after issue that spells the same plan differently (a zone alias, defaults written out) keeps the pass and the link', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-2000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    const issued = (await current(ports, hire.employeeId)).r;
+    expect(issued.status).toBe('notified');
+
+    const same = { ...hire, timeZone: 'Etc/UTC', tap: { isUsableOnce: false } };
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-1000), data: same }));
+    const after = (await current(ports, hire.employeeId)).r;
+    expect(after.hire.timeZone).toBe('Etc/UTC');
+    expect(after.generation).toBe(1);
+    expect(after.status).toBe('notified');
+    expect(after.tap?.id).toBe(issued.tap!.id);
+    expect(after.tapsToRevoke).toEqual([]);
+    expect((await ports.links.peek(issued.reveal!.tokenHash, new Date()))?.state).toBe('active');
+    expect(out.removeJobIds).toEqual([]);
+    const applied = (await ports.audit.forEmployee(hire.employeeId)).filter((a) => a.action === 'event.applied').at(-1);
+    expect(applied?.detail).toBe('no change');
+
+    // A real move of the instant on the same day still re-plans.
+    await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-500), data: { ...same, activationTime: '00:30' } }));
+    expect((await current(ports, hire.employeeId)).r.generation).toBe(2);
   });
 
   it('a new manager after the notice gets a fresh notice with a new link; the old link is revoked', async () => {

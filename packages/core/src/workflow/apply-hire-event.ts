@@ -31,8 +31,27 @@ export async function applyHireEvent(ports: WorkflowPorts, job: ApplyHireEventJo
     return nothing('older event ignored');
   }
 
+  if (!current) {
+    const cancelled = await ports.store.cancelWithoutOnboarding(employeeId);
+    // The same cancellation again (an attempt that died after applying it): done already.
+    if (cancelled?.eventId === eventId) return nothing('cancel for unknown employee');
+    if (cancelled && isOlder(job, cancelled)) {
+      await ports.audit.append({
+        at: ports.clock.now().toISOString(),
+        employeeId,
+        actor: 'worker',
+        action: 'event.ignored',
+        outcome: 'skipped',
+        eventId,
+        detail: `older than the cancellation applied for this employee (timestamp ${cancelled.timestamp}, this one ${event.timestamp})`,
+      });
+      return nothing('older than an applied cancellation');
+    }
+  }
+
   if (event.type === 'hire.cancelled') {
     if (!current) {
+      await ports.store.rememberCancelWithoutOnboarding(employeeId, lastEventOf(job));
       await ports.audit.append({ at: ports.clock.now().toISOString(), employeeId, actor: 'worker', action: 'event.cancel-unknown', outcome: 'skipped', eventId, detail: 'no onboarding for this employee; nothing to cancel' });
       return nothing('cancel for unknown employee');
     }
@@ -154,12 +173,14 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
     const upnChanged = lower(old.userPrincipalName) !== lower(hire.userPrincipalName);
     const managerChanged = lower(old.managerUserPrincipalName) !== lower(hire.managerUserPrincipalName);
     const deviceChanged = lower(old.deviceId) !== lower(hire.deviceId);
+    // Compared as what they mean, not as sent: HR systems often send the whole hire on every
+    // update, and "08:00" spelled out where the default applied, or a zone's other name
+    // (Asia/Calcutta, Asia/Kolkata), must not revoke a pass the manager may already hold.
     const planChanged =
       old.startDate !== hire.startDate ||
-      old.activationTime !== hire.activationTime ||
-      old.timeZone !== hire.timeZone ||
+      activationFor(old, ports.settings).getTime() !== activationFor(hire, ports.settings).getTime() ||
       old.tap?.lifetimeMinutes !== hire.tap?.lifetimeMinutes ||
-      old.tap?.isUsableOnce !== hire.tap?.isUsableOnce;
+      (old.tap?.isUsableOnce ?? false) !== (hire.tap?.isUsableOnce ?? false);
     x.hire = hire;
     x.lastEvent = lastEventOf(job);
     x.updatedAt = now.toISOString();
