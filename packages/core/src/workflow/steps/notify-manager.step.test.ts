@@ -114,4 +114,32 @@ describe('notify-manager step', () => {
     expect(r.attention).toBeNull();
     expect(r.status).toBe('notified');
   });
+
+  it('a manager HR named but Entra did not know is warned about, and takes over from the Entra manager once the account exists', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports, { managerUserPrincipalName: 'kim.new@contoso.com' });
+    const before = (await ports.store.get(ref.employeeId))!;
+    expect(before.entra.managerAddress).toBe('sam.lee@contoso.com');
+    expect(before.warnings).toContain(
+      'the manager named in the HR event (kim.new@contoso.com) does not exist in Entra; the notice goes to the manager set in Entra (sam.lee@contoso.com)',
+    );
+    const resolved = (await ports.audit.forEmployee(ref.employeeId)).find((a) => a.action === 'user.resolved');
+    expect(resolved?.detail).toContain('(kim.new@contoso.com) does not exist in Entra');
+
+    h.sim.control.addUser({ userPrincipalName: 'kim.new@contoso.com', displayName: 'Kim New', mail: 'kim.new@contoso.com' });
+    await notifyManager(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.notice).toMatchObject({ state: 'sent', to: 'kim.new@contoso.com' });
+    expect(r.warnings.filter((w) => w.startsWith('the manager named in the HR event'))).toEqual([]);
+    expect(h.sim.control.mails().map((m) => m.to)).toEqual([['kim.new@contoso.com']]);
+  });
+
+  it('a named manager still missing when the notice is due leaves the Entra manager and the warning in place', async () => {
+    const ports = h.ports();
+    const ref = await issued(ports, { managerUserPrincipalName: 'nobody.here@contoso.com' });
+    await notifyManager(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.notice).toMatchObject({ state: 'sent', to: 'sam.lee@contoso.com' });
+    expect(r.warnings.some((w) => w.startsWith('the manager named in the HR event (nobody.here@contoso.com)'))).toBe(true);
+  });
 });

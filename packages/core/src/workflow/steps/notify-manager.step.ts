@@ -3,9 +3,9 @@ import { PermanentError, ThrottledError, isWorkflowError } from '../../errors';
 import type { OnboardingRecord } from '../../domain/onboarding';
 import { renderNoticeMail, type NoticeInput } from '../../notice/notice-mail';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
-import { addWarning, auditFor, clearAttention, loadCurrent, stepDone, updateCurrent } from '../record-ops';
+import { addWarning, auditFor, clearAttention, loadCurrent, removeWarningsStartingWith, stepDone, updateCurrent } from '../record-ops';
 import { isAmbiguousWriteFailure } from './graph-outcomes';
-import { NO_MANAGER_WARNING, findManager } from './resolve-user.step';
+import { NAMED_MANAGER_MISSING_PREFIX, NO_MANAGER_WARNING, namedManagerMissingWarning } from './resolve-user.step';
 
 export const NOTICE_UNKNOWN_ATTENTION = 'notice may not have been sent; re-issue to send a new link';
 export const NO_MANAGER_ATTENTION = 'no manager to notify: set managerUserPrincipalName or the manager in Entra, then retry';
@@ -39,7 +39,7 @@ export async function notifyManager(ports: WorkflowPorts, ref: OnboardingRef): P
 
   const tap = r.tap;
   if (!tap || tap.generation !== ref.generation) throw new PermanentError('notice step ran before the TAP was issued');
-  if (!r.entra.managerAddress) r = await lookUpManagerAgain(ports, ref, r);
+  if (!r.entra.managerAddress || r.warnings.some((w) => w.startsWith(NAMED_MANAGER_MISSING_PREFIX))) r = await lookUpManagerAgain(ports, ref, r);
   const to = r.entra.managerAddress;
   if (!to) {
     await updateCurrent(ports, ref, (x) => {
@@ -140,12 +140,17 @@ async function markUnknown(ports: WorkflowPorts, ref: OnboardingRef, why: string
 }
 
 /**
- * No manager was found when the user was resolved: look again now (ops may have set one in
- * Entra since), rather than making a retry resolve the user all over.
+ * No manager was found when the user was resolved, or HR named one Entra did not know then:
+ * look again now (the account may exist by now, or ops set a manager in Entra), rather than
+ * making a retry resolve the user all over. The named manager, once found, takes over from
+ * the Entra fallback.
  */
 async function lookUpManagerAgain(ports: WorkflowPorts, ref: OnboardingRef, r: OnboardingRecord): Promise<OnboardingRecord> {
   if (!r.entra.userId) return r;
-  const manager = await findManager(ports, r.hire.managerUserPrincipalName, r.entra.userId);
+  const namedUpn = r.hire.managerUserPrincipalName;
+  const named = namedUpn ? await ports.graph.getUser(namedUpn) : null;
+  if (!named && r.entra.managerAddress) return r;
+  const manager = named ?? (await ports.graph.getManager(r.entra.userId));
   if (!manager) return r;
   const updated = await updateCurrent(ports, ref, (x) => {
     x.entra = {
@@ -155,6 +160,8 @@ async function lookUpManagerAgain(ports: WorkflowPorts, ref: OnboardingRef, r: O
       managerAddress: manager.mail || manager.userPrincipalName,
     };
     x.warnings = x.warnings.filter((w) => w !== NO_MANAGER_WARNING);
+    removeWarningsStartingWith(x, NAMED_MANAGER_MISSING_PREFIX);
+    if (namedUpn && !named) addWarning(x, namedManagerMissingWarning(namedUpn, manager));
     clearAttention(x, 'no-manager');
   });
   await auditFor(ports, ref, 'manager.resolved', 'success', { detail: `manager ${manager.userPrincipalName} found when the notice was due` });

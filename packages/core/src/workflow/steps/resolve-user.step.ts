@@ -15,6 +15,17 @@ import {
 export const NO_P1_WARNING = 'no Entra ID P1 service plan: TAP and Web Sign-in need P1';
 export const DISABLED_WARNING_PREFIX = 'account is disabled';
 export const NO_MANAGER_WARNING = 'no manager found: set managerUserPrincipalName in the HR event or the manager in Entra';
+export const NAMED_MANAGER_MISSING_PREFIX = 'the manager named in the HR event';
+
+/**
+ * HR named a manager Entra does not know (a typo, or an account not provisioned yet). The
+ * notice then goes to the manager set in Entra, if any: a person HR did not name receives a
+ * link to a pass, so ops must be able to see it, not only the worker log.
+ */
+export function namedManagerMissingWarning(named: string, fallback: DirectoryUser | null): string {
+  const to = fallback ? `the manager set in Entra (${fallback.userPrincipalName})` : 'nobody until one is found';
+  return `${NAMED_MANAGER_MISSING_PREFIX} (${named}) does not exist in Entra; the notice goes to ${to}`;
+}
 
 /**
  * Step 1 (spec/workflow.md): find the hire in Entra by UPN and the manager who gets the notice.
@@ -39,10 +50,15 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
     return waitOn(ports, ref, 'user', 'account-disabled', `account ${upn} is disabled`);
   }
 
-  const manager = (await namedManager(ports, r.hire.managerUserPrincipalName)) ?? found.manager;
+  const namedUpn = r.hire.managerUserPrincipalName;
+  const named = await namedManager(ports, namedUpn);
+  const manager = named ?? found.manager;
+  const missing = namedUpn && !named ? namedManagerMissingWarning(namedUpn, manager) : null;
   const now = ports.clock.now();
   await updateCurrent(ports, ref, (x) => {
     removeWarningsStartingWith(x, DISABLED_WARNING_PREFIX);
+    removeWarningsStartingWith(x, NAMED_MANAGER_MISSING_PREFIX);
+    if (missing) addWarning(x, missing);
     clearAttention(x, 'user-not-found');
     clearAttention(x, 'account-disabled');
     if (!user.hasEntraIdP1) addWarning(x, NO_P1_WARNING);
@@ -63,7 +79,7 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
     audit: {
       action: 'user.resolved',
       outcome: 'success',
-      detail: `user ${user.id}${user.hasEntraIdP1 ? '' : ` (${NO_P1_WARNING})`}; ${manager ? `manager ${manager.userPrincipalName}` : 'no manager'}`,
+      detail: `user ${user.id}${user.hasEntraIdP1 ? '' : ` (${NO_P1_WARNING})`}; ${manager ? `manager ${manager.userPrincipalName}` : 'no manager'}${missing ? `; ${missing}` : ''}`,
     },
   });
 }
@@ -74,9 +90,4 @@ async function namedManager(ports: WorkflowPorts, managerUpn: string | undefined
   const named = await ports.graph.getUser(managerUpn);
   if (!named) ports.log.warn({ managerUpn }, 'manager named in the HR event does not exist in Entra; trying the Entra manager');
   return named;
-}
-
-/** The manager named in the event (looked up for their mail), else the one set in Entra. */
-export async function findManager(ports: WorkflowPorts, managerUpn: string | undefined, userId: string): Promise<DirectoryUser | null> {
-  return (await namedManager(ports, managerUpn)) ?? ports.graph.getManager(userId);
 }
