@@ -10,6 +10,7 @@
  *   BENCH_HIRES=500 npx tsx bench/burst.bench.ts          (a quick run)
  *   BENCH_WORKERS=2 BENCH_CONCURRENCY=50 npx tsx bench/burst.bench.ts
  */
+import { cpuBudget, describeBudget } from './lib/cpu-budget';
 import { runOnboardings, type RunResult } from './lib/run-onboardings';
 import { measureFreshSimCapacity } from './lib/sim-capacity';
 import { envInt, goal, printGoals, ratio, say, writeResult } from './lib/report';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const cap = await measureFreshSimCapacity(HIRES, plain.graphCounts, CAPACITY_CONNECTIONS, CAPACITY_SECONDS);
   const ops = plain.graphOperationsPerOnboarding;
   const bound = cap.requestsPerSecond / ops;
+  const budget = cpuBudget(plain, bound, 0.5);
   const figures = {
     onboardingsPerSecond: plain.onboardingsPerSecond,
     firstNoticeSeconds: plain.firstNoticeSeconds,
@@ -67,6 +69,12 @@ async function main(): Promise<void> {
     ratioToBound: ratio(plain.onboardingsPerSecond, bound),
     workerCpuMsPerOnboarding: plain.workerCpuMsPerOnboarding,
     workerKernelPercent: plain.workerKernelPercent,
+    simCpuMsPerOnboarding: plain.simCpuMsPerOnboarding,
+    redisCpuMsPerOnboarding: plain.redisCpuMsPerOnboarding,
+    harnessCpuMsPerOnboarding: plain.harnessCpuMsPerOnboarding,
+    cpuCeilingPerSecond: budget.ceilingPerSecond,
+    cpuCeilingToBound: budget.ceilingToBound,
+    workerCpuMsForHalfBound: budget.workerMsForTarget,
     latencyOnboardingsPerSecond: latency.onboardingsPerSecond,
     latencyWorkerCpuMsPerOnboarding: latency.workerCpuMsPerOnboarding,
     latencySlowdown: ratio(plain.onboardingsPerSecond, latency.onboardingsPerSecond),
@@ -85,6 +93,7 @@ async function main(): Promise<void> {
   say(`no latency:   ${plain.onboardingsPerSecond} onboardings/s (first notice after ${plain.firstNoticeSeconds} s) in ${plain.drainSeconds} s, ${plain.workerCpuMsPerOnboarding} ms worker CPU per onboarding (${plain.workerKernelPercent} % of it in the kernel; simulator ${plain.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(plain.statuses)}`);
   say(`${LATENCY_MS} ms latency: ${latency.onboardingsPerSecond} onboardings/s (first notice after ${latency.firstNoticeSeconds} s) in ${latency.drainSeconds} s, ${latency.workerCpuMsPerOnboarding} ms worker CPU per onboarding (${latency.workerKernelPercent} % of it in the kernel; simulator ${latency.simCpuMsPerOnboarding} ms); statuses ${JSON.stringify(latency.statuses)}`);
   say(`simulator capacity, same mix ${JSON.stringify(cap.mix)}: ${cap.requestsPerSecond} req/s (p99 ${cap.latencyMs.p99} ms, answers ${JSON.stringify(cap.statuses)}) -> bound ${figures.boundOnboardingsPerSecond} onboardings/s`);
+  say(describeBudget(plain, budget));
   say(`Graph operations per onboarding: ${ops}  ${JSON.stringify(plain.graphCounts)}; once at worker start: ${JSON.stringify(plain.startupGraphCounts)}`);
   say(`HTTP requests to Graph per onboarding: ${plain.graphRequestsPerOnboarding} (no latency; ${plain.meanBatchSize} operations per $batch), ${latency.graphRequestsPerOnboarding} (latency; ${latency.meanBatchSize} per $batch)`);
   say(`worker RSS peak ${plain.workerRss.peakMb} MB (no latency), ${latency.workerRss.peakMb} MB (latency)`);

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { QUEUES, redisKeys, type OnboardingRecord } from '@hirepass/core';
-import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, type MemoryByCategory } from './bench-redis';
+import { benchPrefix, deletePrefix, liveWorkers, memoryByCategory, newRedis, records, redisCpuMs, type MemoryByCategory } from './bench-redis';
 import { benchEmployeeId, enqueueLikeTheApi, hireEvent } from './hires';
 import { cpuMs, cpuSpentMs, cpuTimes, kernelPercent, sampleRss, startWorkers, workerEnv } from './processes';
 import { until } from './report';
@@ -58,6 +58,10 @@ export interface RunResult {
   workerKernelPercent: number;
   /** The simulator's CPU per onboarding: what serving its Graph calls cost (Graph's side). */
   simCpuMsPerOnboarding: number;
+  /** The Redis server's CPU per onboarding (INFO cpu), over the same span. */
+  redisCpuMsPerOnboarding: number;
+  /** This process's own CPU per onboarding: storing the events as the API does, and polling for progress. */
+  harnessCpuMsPerOnboarding: number;
   workerLogs: { warn: number; error: number; lastErrors: string[] };
   redisMemory?: { byCategory: MemoryByCategory[]; totalBytes: number; bytesPerOnboarding: number; bytesPerOnboardingWithoutTtl: number; bullmqJobBytesPerOnboarding: number };
   records: Array<OnboardingRecord | null>;
@@ -93,6 +97,8 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const now = new Date();
     const cpuAtStart = await cpuTimes(fleet.pids);
     const simCpuAtStart = await cpuMs([sim.child.pid!]);
+    const redisCpuAtStart = await redisCpuMs(redis);
+    const harnessCpuAtStart = process.cpuUsage();
     const hires = Array.from({ length: o.hires }, (_, i) => ({ i, event: hireEvent(i, o.activationAt?.(i, now) ?? new Date(now.getTime() - 60_000), now) }));
     const startedAt = Date.now();
     await enqueueLikeTheApi(redis, prefix, events, hires);
@@ -136,6 +142,8 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
     const cpuAtEnd = await cpuTimes(fleet.pids);
     const workerCpuMs = cpuSpentMs(cpuAtStart, cpuAtEnd);
     const simCpuMs = (await cpuMs([sim.child.pid!])) - simCpuAtStart;
+    const redisCpuMsSpent = (await redisCpuMs(redis)) - redisCpuAtStart;
+    const harnessCpu = process.cpuUsage(harnessCpuAtStart);
 
     const graphCounts = countsSince(startupGraphCounts, await sim.counts());
     const graphOperations = Object.entries(graphCounts)
@@ -186,6 +194,8 @@ export async function runOnboardings(o: RunOptions): Promise<RunResult> {
       workerCpuMsPerOnboarding: Number((workerCpuMs / o.hires).toFixed(2)),
       workerKernelPercent: kernelPercent(cpuAtStart, cpuAtEnd),
       simCpuMsPerOnboarding: Number((simCpuMs / o.hires).toFixed(2)),
+      redisCpuMsPerOnboarding: Number((redisCpuMsSpent / o.hires).toFixed(2)),
+      harnessCpuMsPerOnboarding: Number(((harnessCpu.user + harnessCpu.system) / 1000 / o.hires).toFixed(2)),
       workerLogs: fleet.logs,
       ...(redisMemory ? { redisMemory } : {}),
       records: recs,
