@@ -64,10 +64,16 @@ export interface MembershipRecord {
   addedByUs: boolean;
   /**
    * The add was sent (or about to be) and its answer is not recorded yet: an earlier attempt
-   * died or got no clear answer. The next add settles it, and counts "already a member" as ours.
+   * died or got no clear answer. The next attempt asks Graph first (ensure-membership.step.ts).
    */
   pending?: boolean;
-  /** Set when a cancellation removed it again. */
+  /**
+   * With `addedByUs: false`: an add of ours got no answer and the object was a member
+   * afterwards, so whether it was there before this onboarding cannot be told. Not claimed: a
+   * cancellation leaves it, and a warning on the onboarding leaves the call to ops.
+   */
+  ownershipUnproven?: true;
+  /** Set when a cancellation removed it again, or found that an add in doubt never took effect. */
   removedAt?: string;
 }
 
