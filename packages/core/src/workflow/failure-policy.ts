@@ -125,8 +125,10 @@ async function waiting(
   let waits = 1;
   let since = now.toISOString();
   let turned = false;
+  let activationAt = Number.NaN;
   await updateCurrent(ports, ref, (x) => {
     const s = x.steps[step];
+    activationAt = Date.parse(x.activationAt);
     if (x.status === 'cancelled') return false;
     if (s.state === 'pending') {
       waits = s.attempts ?? 1;
@@ -146,7 +148,17 @@ async function waiting(
   }
   const over = now.getTime() - Date.parse(since) >= window;
   const delayMs = over ? SLOW_WAIT_CADENCE_MS : Math.min(cappedExponentialBackoff(waits), Math.max(1_000, Date.parse(since) + window - now.getTime()));
-  return { kind: 'delay', delayMs, reason: err.reason, condition: err.condition };
+  return { kind: 'delay', delayMs: untilActivation(delayMs, activationAt, now), reason: err.reason, condition: err.condition };
+}
+
+/**
+ * A wait never outlasts the activation instant: what it waits on may stop mattering there (a
+ * device still missing no longer holds the pass back, steps/ensure-device.step.ts), and the
+ * job that waits may be the one that has to issue the pass at that instant.
+ */
+export function untilActivation(delayMs: number, activationAt: number, now: Date): number {
+  const left = activationAt - now.getTime();
+  return Number.isFinite(left) && left > 0 ? Math.min(delayMs, left) : delayMs;
 }
 
 async function recordAttempt(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, reason: string, opts: CurrentOptions): Promise<void> {

@@ -1,7 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../clock';
 import { WaitingError } from '../../errors';
+import { decideFailure } from '../failure-policy';
+import { StepError } from '../follow-ups';
+import { runPrepare } from '../onboarding-jobs';
 import { hireFor, JANE, seedOnboarding, startHarness, type Harness } from '../testing/harness';
-import { compareVersions, ensureDevice, oldBuildWarning } from './ensure-device.step';
+import { compareVersions, ensureDevice, notRegisteredReason, oldBuildWarning } from './ensure-device.step';
+
+/** A deviceId the simulated tenant has never seen. */
+const UNKNOWN_DEVICE = '00000000-1111-2222-3333-444444444444';
 
 let h: Harness;
 beforeAll(async () => {
@@ -61,12 +68,72 @@ describe('ensure-device step', () => {
     expect(w10.warnings).toContain(oldBuildWarning('10.0.19045.5011'));
   });
 
-  it('waits for a device not registered yet', async () => {
+  it('waits for a device not registered yet, before the activation instant', async () => {
     const ports = h.ports();
-    const ref = await seedOnboarding(ports, hireFor({ deviceId: '00000000-1111-2222-3333-444444444444' }));
+    const ref = await seedOnboarding(ports, hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08' }));
     const err = await ensureDevice(ports, ref).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitingError);
     expect((await ports.store.get(ref.employeeId))!.steps.device).toMatchObject({ state: 'pending', waitingFor: 'device-not-found' });
+  });
+
+  it('never waits for the device past the activation instant, even once it needs attention', async () => {
+    const instant = Date.parse('2030-01-08T00:00:00.000Z');
+    const clock = new ManualClock(instant - 5 * 60_000);
+    const ports = h.ports({ clock, settings: { ...h.settings, userLookupWindowMs: 60_000 } });
+    const ref = await seedOnboarding(ports, hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08' }));
+    const wait = async () => decideFailure(ports, ref, new StepError('device', await ensureDevice(ports, ref).catch((e: unknown) => e)), { attemptsMade: 0, attempts: 30 });
+
+    const early = await wait();
+    expect(early).toMatchObject({ kind: 'delay', condition: 'device-not-found' });
+    expect((early as { delayMs: number }).delayMs).toBeLessThanOrEqual(60_000);
+
+    clock.advance(2 * 60_000);
+    expect(await wait()).toMatchObject({ kind: 'delay', delayMs: 3 * 60_000 });
+    expect((await ports.store.get(ref.employeeId))!.status).toBe('needs_attention');
+
+    clock.advance(3 * 60_000 - 1);
+    expect(await wait()).toMatchObject({ kind: 'delay', delayMs: 1 });
+  });
+
+  it('at the activation instant, skips a device still not registered and clears its needs_attention', async () => {
+    const instant = Date.parse('2030-01-08T00:00:00.000Z');
+    const clock = new ManualClock(instant - 60_000);
+    const ports = h.ports({ clock, settings: { ...h.settings, userLookupWindowMs: 0 } });
+    const ref = await seedOnboarding(ports, hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08' }));
+    const err = await ensureDevice(ports, ref).catch((e: unknown) => e);
+    await decideFailure(ports, ref, new StepError('device', err), { attemptsMade: 0, attempts: 30 });
+    expect((await ports.store.get(ref.employeeId))!.attention?.condition).toBe('device-not-found');
+
+    clock.set(instant);
+    await ensureDevice(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.steps.device).toMatchObject({ state: 'skipped', reason: `device ${UNKNOWN_DEVICE} was not registered in Entra by the activation instant` });
+    expect(r.attention).toBeNull();
+    expect(r.status).toBe('in_progress');
+    expect(deviceAdds(h)).toBe(0);
+  });
+
+  it('a hire whose device never registered still gets the pass and the notice at the instant, which says why Web Sign-in is unavailable', async () => {
+    const instant = Date.parse('2030-01-08T00:00:00.000Z');
+    const clock = new ManualClock(instant - 60_000);
+    const ports = h.ports({ clock });
+    const hire = hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08' });
+    const ref = await seedOnboarding(ports, hire);
+    // Days ahead the prepare job waits on the device (and is re-delayed, never past the instant).
+    expect(await runPrepare(ports, ref).catch((e: unknown) => e)).toMatchObject({ step: 'device', cause: expect.any(WaitingError) });
+
+    clock.set(instant);
+    const out = await runPrepare(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.status).toBe('notified');
+    expect(r.steps.device).toMatchObject({ state: 'skipped', reason: notRegisteredReason(UNKNOWN_DEVICE) });
+    expect(r.steps.tap.state).toBe('done');
+    expect(out.followUps.map((f) => f.name)).toEqual(['expire']);
+    expect(h.sim.control.taps(hire.userPrincipalName)).toHaveLength(1);
+    const mails = h.sim.control.mails();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.content).toContain('Web Sign-in is not available');
+    expect(mails[0]!.content).toContain(notRegisteredReason(UNKNOWN_DEVICE));
   });
 
   it('compares builds numerically, part by part', () => {

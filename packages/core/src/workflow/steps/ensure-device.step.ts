@@ -20,6 +20,10 @@ export function oldBuildWarning(version: string): string {
   return `device runs Windows ${version}; Web Sign-in needs Windows 11 22H2 with KB5030310 or later`;
 }
 
+export function notRegisteredReason(deviceId: string): string {
+  return `device ${deviceId} was not registered in Entra by the activation instant`;
+}
+
 /**
  * Step 3 (spec/workflow.md): an Entra-joined Windows device joins the group the Intune
  * "Enable Web Sign In" policy is assigned to. Hybrid-joined and registered devices cannot use
@@ -41,6 +45,11 @@ export async function ensureDevice(ports: WorkflowPorts, ref: OnboardingRef): Pr
 
   const device = await ports.graph.findDeviceByDeviceId(deviceId);
   if (!device) {
+    // Only Web Sign-in needs the device; the pass is the product. With Autopilot a new device
+    // may join Entra only during the first sign-in, with this very pass. So the device is
+    // waited for up to the activation instant (the failure policy caps the wait there), then
+    // the pass goes ahead without it and the notice says why.
+    if (now().getTime() >= Date.parse(r.activationAt)) return void (await skip(notRegisteredReason(deviceId)));
     return waitOn(ports, ref, 'device', 'device-not-found', `device ${deviceId} is not registered in Entra yet`);
   }
   const record = (x: typeof r) => {
