@@ -19,7 +19,9 @@ import type { ThrottleBackoff } from './throttle-backoff';
  *              goes back to wait (no attempt spent);
  * - waiting:   the job is re-delayed (no attempt spent); one held by the issuance guard is
  *              also noted in `holds`, so a release wakes it at once (held-wakeup.ts);
- * - transient: rethrown, so BullMQ's attempts and capped backoff apply;
+ * - transient: rethrown, so BullMQ's attempts and capped backoff apply; once they are spent,
+ *              core decides a delay instead (needs_attention, re-checked slowly): a Graph
+ *              outage never fails an onboarding;
  * - permanent: UnrecoverableError, the job fails now; the record already says why.
  */
 export async function handleJobFailure(args: {
@@ -50,7 +52,7 @@ export async function handleJobFailure(args: {
       throw Worker.RateLimitError();
     }
     case 'delay':
-      log.info({ step, graphRequestId, delayMs: decision.delayMs, reason: decision.reason }, 'waiting on a condition: job re-delayed');
+      log.info({ step, graphRequestId, delayMs: decision.delayMs, condition: decision.condition, reason: decision.reason }, 'waiting on a condition: job re-delayed');
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
       // After the move, so that a wake-up never finds the job still active.
       if (args.holds && job.id && isIssuanceHold(decision.condition)) {

@@ -66,8 +66,11 @@ export interface JobPayloads {
  *   bounded by a timeout (30 s).
  * - BullMQ: a transient failure (5xx, timeout, reset) is tried `attempts` = 30 times with
  *   capped exponential backoff and jitter: waits of 1–2 s, 2–4 s, … up to 2.5–5 min, about
- *   1–2 h in all (plus up to 30 s of timeout per attempt), before the step fails. So one
- *   Graph call is sent at most 30 times, never 30 × the SDK's retries.
+ *   1–2 h in all (plus up to 30 s of timeout per attempt). So one Graph call is sent at
+ *   most 30 times in a row, never 30 × the SDK's retries. After that the onboarding needs
+ *   attention (graph-unavailable) and the job is re-delayed every 15 min, spending no
+ *   attempt, until Graph answers: a transient error never fails an onboarding (spec
+ *   "Guarantees"; workflow/failure-policy.ts).
  * - Not counted as attempts: 429 (the queue pauses for Retry-After; without it the pause
  *   doubles per throttle in a row, 2 s … 5 min), "waiting" conditions (re-delayed within
  *   their own windows: USER_LOOKUP_WINDOW_MINUTES, REPLICATION_WINDOW_MINUTES), a job that

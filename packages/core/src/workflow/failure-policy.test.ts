@@ -2,10 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, ThrottledError, WaitingError } from '../errors';
 import { classifyGraphFailure } from '../graph/graph-errors';
 import { applyHireEvent } from './apply-hire-event';
-import { decideFailure } from './failure-policy';
+import type { OnboardingJob } from '../jobs/job-catalog';
+import { SLOW_WAIT_CADENCE_MS, decideFailure } from './failure-policy';
 import { StepError } from './follow-ups';
 import { InvalidJobError, checkJobPayload } from './job-payloads';
-import { waitOn } from './record-ops';
+import { runCancel } from './onboarding-jobs';
+import type { WorkflowPorts } from './ports';
+import { GRAPH_UNAVAILABLE, waitOn } from './record-ops';
+import { resolveUser } from './steps/resolve-user.step';
+import { schedule } from './steps/schedule.step';
 import { created, eventJob, hireFor, seedOnboarding, startHarness, type Harness } from './testing/harness';
 
 let h: Harness;
@@ -92,6 +97,99 @@ describe('failure policy', () => {
     const tenant = classifyGraphFailure({ status: 429, code: 'TooManyRequests', message: 'Too many requests.', retryAfter: '42' }, 'send mail') as ThrottledError;
     expect(tenant.scope).toBe('tenant');
     expect(await decideFailure(ports, null, new StepError('notice', tenant), first)).toMatchObject({ kind: 'rate-limit', delayMs: 42_000 });
+  });
+});
+
+describe('failure policy: Graph unavailable past the retry budget', () => {
+  const last = { attemptsMade: 29, attempts: 30 };
+  const outage = () => classifyGraphFailure({ status: 503, code: 'serviceNotAvailable', message: 'Service unavailable.', requestId: 'req-503' }, 'look up user');
+  const needsAttention = async (ports: WorkflowPorts, employeeId: string) =>
+    (await ports.audit.forEmployee(employeeId)).filter((a) => a.action === 'onboarding.needs-attention');
+
+  it('before the last attempt, BullMQ retries and the step notes the error', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    expect(await decideFailure(ports, ref, new StepError('user', outage()), first)).toMatchObject({ kind: 'retry' });
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.steps.user).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringContaining('request-id req-503') });
+    expect(r.status).toBe('in_progress');
+  });
+
+  it('then turns needs_attention with Graph\'s code and request-id, audited once, and keeps re-checking without failing', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    for (let i = 0; i < 3; i++) {
+      expect(await decideFailure(ports, ref, new StepError('user', outage()), last)).toEqual({
+        kind: 'delay',
+        delayMs: SLOW_WAIT_CADENCE_MS,
+        reason: expect.stringContaining('request-id req-503'),
+        condition: GRAPH_UNAVAILABLE,
+      });
+    }
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.status).toBe('needs_attention');
+    expect(r.attention).toMatchObject({ condition: 'graph-unavailable', message: expect.stringMatching(/^user: .*code serviceNotAvailable.*request-id req-503/) });
+    expect(r.steps.user).toMatchObject({ state: 'pending', waitingFor: GRAPH_UNAVAILABLE, lastError: expect.stringContaining('request-id req-503') });
+    const turned = await needsAttention(ports, ref.employeeId);
+    expect(turned).toHaveLength(1);
+    expect(turned[0]).toMatchObject({ outcome: 'failure', graphRequestId: 'req-503' });
+    const actions = (await ports.audit.forEmployee(ref.employeeId)).map((a) => a.action);
+    expect(actions).not.toContain('step.failed');
+  });
+
+  it('clears by itself once the step gets through', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    await decideFailure(ports, ref, new StepError('user', outage()), last);
+    await resolveUser(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.steps.user.state).toBe('done');
+    expect(r.attention).toBeNull();
+    expect(r.status).toBe('in_progress');
+  });
+
+  it('a lookup of the schedule step that got through clears it too (its failures are the TAP step\'s)', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor({ startDate: '2030-01-08' }));
+    await decideFailure(ports, ref, new StepError('tap', outage()), last);
+    expect((await ports.store.get(ref.employeeId))!.status).toBe('needs_attention');
+    await schedule(ports, ref);
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.attention).toBeNull();
+    expect(r.status).toBe('scheduled');
+    expect(r.steps.tap).toEqual({ state: 'pending', attempts: 1, lastError: expect.any(String) });
+  });
+
+  it('a step already settled (the expiry check of a done pass) is left as it is; its job keeps trying', async () => {
+    const ports = h.ports();
+    const ref = await seedOnboarding(ports, hireFor());
+    await ports.store.update(ref.employeeId, (x) => ({ ...x, status: 'notified', steps: { ...x.steps, tap: { state: 'done', at: new Date().toISOString() } } }));
+    expect(await decideFailure(ports, ref, new StepError('tap', outage()), last)).toMatchObject({ kind: 'delay', delayMs: SLOW_WAIT_CADENCE_MS });
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.status).toBe('notified');
+    expect(r.steps.tap.state).toBe('done');
+  });
+
+  it('a cancel job keeps trying; the record stays cancelled and says, once, what is left at Graph', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await seedOnboarding(ports, hire);
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: new Date(Date.now() + 1000).toISOString(), data: { employeeId: hire.employeeId } }));
+    const cancelRef = out.followUps[0]!.data as OnboardingJob;
+    const err = classifyGraphFailure({ status: 504, message: 'Gateway timeout.', requestId: 'req-504' }, 'remove group member');
+    for (let i = 0; i < 2; i++) {
+      expect(await decideFailure(ports, cancelRef, new StepError('membership', err), last, { allowCancelled: true })).toMatchObject({ kind: 'delay', delayMs: SLOW_WAIT_CADENCE_MS });
+    }
+    const r = (await ports.store.get(hire.employeeId))!;
+    expect(r.status).toBe('cancelled');
+    expect(r.warnings.filter((w) => w.startsWith('cancellation incomplete: membership:'))).toEqual([expect.stringContaining('request-id req-504')]);
+    const actions = (await ports.audit.forEmployee(hire.employeeId)).map((a) => a.action);
+    expect(actions.filter((a) => a === 'cancel.delayed')).toHaveLength(1);
+    expect(actions).not.toContain('cancel.failed');
+
+    // Once Graph answers, the cancel job completes and the warning goes.
+    await runCancel(ports, cancelRef);
+    expect((await ports.store.get(hire.employeeId))!.warnings.filter((w) => w.startsWith('cancellation incomplete'))).toEqual([]);
   });
 });
 

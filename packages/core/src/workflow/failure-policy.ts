@@ -1,11 +1,11 @@
 import type { StepName } from '../domain/onboarding';
-import { PermanentError, ThrottledError, WaitingError, isWorkflowError } from '../errors';
+import { PermanentError, ThrottledError, TransientError, WaitingError, isWorkflowError } from '../errors';
 import { cappedExponentialBackoff } from '../jobs/job-catalog';
 import { CorruptRecordError } from '../store/onboarding-store';
 import { StepError } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from './ports';
 import { InvalidJobError } from './job-payloads';
-import { StaleJobError, addWarning, auditFor, loadCurrent, updateCurrent, type CurrentOptions } from './record-ops';
+import { GRAPH_UNAVAILABLE, StaleJobError, addWarning, auditFor, loadCurrent, removeWarningsStartingWith, updateCurrent, type CurrentOptions } from './record-ops';
 
 /**
  * What to do with a failed job, decided in one place over the error kinds of ../errors.ts
@@ -13,7 +13,9 @@ import { StaleJobError, addWarning, auditFor, loadCurrent, updateCurrent, type C
  * - stale:      complete, doing nothing;
  * - rate-limit: Graph throttled: pause the queue, spend no attempt;
  *   (a mailbox's throttle is a delay of that job alone: passes must not wait for notices)
- * - delay:      a waiting condition: re-delay the job, spend no attempt;
+ * - delay:      a waiting condition: re-delay the job, spend no attempt; also a transient
+ *               Graph failure once BullMQ's attempts are spent (spec "Guarantees": transient
+ *               errors delay work, they never fail an onboarding);
  * - retry:      transient: let BullMQ's attempts and backoff work;
  * - fail:       permanent: stop now (UnrecoverableError), the record says why.
  */
@@ -90,6 +92,7 @@ export async function decideFailure(
       if (ref && step) await recordFailed(ports, ref, step, err, attempt, opts);
       return { kind: 'fail', reason };
     }
+    if (ref && step && final && err instanceof TransientError) return await graphUnavailable(ports, ref, step, err, opts);
     if (ref && step) {
       if (final) await recordFailed(ports, ref, step, err, attempt, opts);
       else await recordAttempt(ports, ref, step, reason, opts);
@@ -159,6 +162,56 @@ async function waiting(
 export function untilActivation(delayMs: number, activationAt: number, now: Date): number {
   const left = activationAt - now.getTime();
   return Number.isFinite(left) && left > 0 ? Math.min(delayMs, left) : delayMs;
+}
+
+/**
+ * A transient Graph failure (5xx, timeout) that outlasted BullMQ's attempts: the onboarding
+ * needs attention, audited once when it turns, and the job keeps trying every
+ * SLOW_WAIT_CADENCE_MS without spending attempts, so it goes on by itself once Graph answers.
+ * The step carries the condition as its wait (record-ops.ts clears the attention once no step
+ * waits on it any more). A step already settled (the expiry check of a done pass) is not
+ * rewritten: its job only keeps trying. A cancel job on a cancelled record keeps it cancelled
+ * and says on a warning what is still left at Graph.
+ */
+async function graphUnavailable(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, err: TransientError, opts: CurrentOptions): Promise<FailureDecision> {
+  const reason = failureReason(err);
+  const now = ports.clock.now().toISOString();
+  const cancelPrefix = `${CANCEL_INCOMPLETE_PREFIX}: ${step}:`;
+  let turned: 'attention' | 'cancel' | null = null;
+  await updateCurrent(
+    ports,
+    ref,
+    (x) => {
+      turned = null;
+      const s = x.steps[step];
+      if (x.status === 'cancelled') {
+        if (!x.warnings.some((w) => w.startsWith(cancelPrefix))) turned = 'cancel';
+        removeWarningsStartingWith(x, cancelPrefix);
+        addWarning(x, `${cancelPrefix} ${reason}; tried again every ${SLOW_WAIT_CADENCE_MS / 60_000} min`);
+        return;
+      }
+      if (s.state !== 'pending') return false;
+      const since = s.waitingFor === GRAPH_UNAVAILABLE && s.waitingSince ? s.waitingSince : now;
+      x.steps[step] = { ...s, attempts: (s.attempts ?? 0) + 1, lastError: reason, waitingFor: GRAPH_UNAVAILABLE, waitingSince: since };
+      if (x.attention?.condition !== GRAPH_UNAVAILABLE) turned = 'attention';
+      // The latest answer is the one ops want to quote to Microsoft; `since` stays the first.
+      x.status = 'needs_attention';
+      x.attention = { condition: GRAPH_UNAVAILABLE, message: `${step}: ${reason}`, since: x.attention?.condition === GRAPH_UNAVAILABLE ? x.attention.since : since };
+    },
+    {
+      ...opts,
+      audit: () =>
+        turned
+          ? {
+              action: turned === 'cancel' ? 'cancel.delayed' : 'onboarding.needs-attention',
+              outcome: 'failure',
+              detail: `${step}: ${reason}; still failing after the retry budget, tried again every ${SLOW_WAIT_CADENCE_MS / 60_000} min`,
+              graphRequestId: err.graph?.requestId,
+            }
+          : null,
+    },
+  );
+  return { kind: 'delay', delayMs: SLOW_WAIT_CADENCE_MS, reason, condition: GRAPH_UNAVAILABLE };
 }
 
 async function recordAttempt(ports: WorkflowPorts, ref: OnboardingRef, step: StepName, reason: string, opts: CurrentOptions): Promise<void> {

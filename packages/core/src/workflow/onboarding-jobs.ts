@@ -2,7 +2,8 @@ import type { OnboardingRecord } from '../domain/onboarding';
 import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
 import { activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts } from './ports';
-import { auditFor, isSettled, loadCurrent, updateCurrent } from './record-ops';
+import { CANCEL_INCOMPLETE_PREFIX } from './failure-policy';
+import { auditFor, isSettled, loadCurrent, removeWarningsStartingWith, updateCurrent } from './record-ops';
 import { ensureDevice } from './steps/ensure-device.step';
 import { ensureMembership } from './steps/ensure-membership.step';
 import { expireTap } from './steps/expire-tap.step';
@@ -76,6 +77,11 @@ export async function runActivate(ports: WorkflowPorts, ref: OnboardingJob): Pro
 export async function runCancel(ports: WorkflowPorts, ref: OnboardingJob): Promise<JobOutcome> {
   await inStep('tap', () => revokeTaps(ports, ref, { allowCancelled: true }), ports.log);
   await inStep('membership', () => undoMemberships(ports, ref), ports.log);
+  // A Graph outage noted on the record while this job kept trying (failure-policy.ts) is over.
+  const r = await loadCurrent(ports, ref, { allowCancelled: true });
+  if (r.warnings.some((w) => w.startsWith(CANCEL_INCOMPLETE_PREFIX))) {
+    await updateCurrent(ports, ref, (x) => removeWarningsStartingWith(x, CANCEL_INCOMPLETE_PREFIX), { allowCancelled: true });
+  }
   await auditFor(ports, ref, 'onboarding.cancel-completed', 'success', { detail: 'passes deleted and our memberships removed' });
   return nothing('cancelled');
 }

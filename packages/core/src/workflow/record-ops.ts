@@ -14,6 +14,12 @@ export class StaleJobError extends Error {
   }
 }
 
+/**
+ * Attention condition of a step whose Graph calls kept failing transiently past the retry
+ * budget (workflow/failure-policy.ts). The step waits on it like on any condition.
+ */
+export const GRAPH_UNAVAILABLE = 'graph-unavailable';
+
 export interface CurrentOptions {
   /** The cancel job works on a cancelled record; every other job treats one as stale. */
   allowCancelled?: boolean;
@@ -84,6 +90,7 @@ export async function updateCurrent(
       why = staleReason(r, ref, opts);
       if (why) return null;
       if (mutate(r) === false) return null;
+      graphAnswered(r);
       r.updatedAt = now;
       return r;
     },
@@ -94,6 +101,17 @@ export async function updateCurrent(
     throw new StaleJobError(ref, why ?? 'the onboarding no longer exists');
   }
   return out;
+}
+
+/**
+ * Graph-unavailable lasts as long as a step still waits on it. Checked on every write, because
+ * any step getting past it (done, skipped, failed for good, or waiting on something else: Graph
+ * answered) rewrites its own record, and several of them have no reason to know this condition.
+ */
+function graphAnswered(r: OnboardingRecord): void {
+  if (r.attention?.condition !== GRAPH_UNAVAILABLE) return;
+  if (Object.values(r.steps).some((s) => s.state === 'pending' && s.waitingFor === GRAPH_UNAVAILABLE)) return;
+  clearAttention(r, GRAPH_UNAVAILABLE);
 }
 
 export function setStep(r: OnboardingRecord, step: StepName, rec: StepRecord): void {

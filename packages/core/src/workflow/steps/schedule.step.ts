@@ -2,7 +2,7 @@ import type { OnboardingRecord } from '../../domain/onboarding';
 import { activationInstant } from '../../domain/calendar';
 import type { HireData } from '../../domain/hire-event.schema';
 import type { OnboardingRef, WorkflowPorts, WorkflowSettings } from '../ports';
-import { addWarning, clearAttention, loadCurrent, updateCurrent, type AuditNote } from '../record-ops';
+import { GRAPH_UNAVAILABLE, addWarning, clearAttention, doneWaiting, loadCurrent, updateCurrent, type AuditNote } from '../record-ops';
 import { planTap } from '../tap-plan';
 
 export function activationFor(hire: HireData, settings: Pick<WorkflowSettings, 'defaultActivationTime'>): Date {
@@ -27,9 +27,14 @@ export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promis
   const activationAt = activationFor(r.hire, ports.settings);
   const plan = planTap(r.hire, await ports.graph.getTapPolicy());
   const before = r.attention?.condition;
+  const ahead = activationAt.getTime() > ports.clock.now().getTime();
 
   const after = await updateCurrent(ports, ref, (x) => {
     x.activationAt = activationAt.toISOString();
+    // This step's failures are the TAP step's (onboarding-jobs.ts). Before the instant the pass
+    // itself is not tried yet, so a Graph outage on that step was this lookup's: it got through.
+    const tap = x.steps.tap;
+    if (ahead && tap.state === 'pending' && tap.waitingFor === GRAPH_UNAVAILABLE) doneWaiting(x, 'tap');
     for (const w of plan.warnings) addWarning(x, w);
     clearAttention(x, 'tap-policy-disabled');
     clearAttention(x, 'tap-lifetime-out-of-bounds');
