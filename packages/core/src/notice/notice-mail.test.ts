@@ -36,4 +36,11 @@ describe('notice mail', () => {
     expect(html).toContain('device is hybrid joined (trustType ServerAd)');
     expect(html).toContain('register Windows Hello');
   });
+
+  it('does not tell the manager the pass is useless on a device Entra did not know yet: it may join during its setup', () => {
+    const { html } = renderNoticeMail({ ...base, device: { state: 'unavailable', reason: 'device X was not registered in Entra by the activation instant', notInEntra: true } });
+    expect(html).toContain('Web Sign-in could not be prepared: device X was not registered in Entra by the activation instant');
+    expect(html).toContain('where Windows setup asks for the work account');
+    expect(html).not.toContain('cannot be used at the Windows lock screen');
+  });
 });

@@ -13,8 +13,12 @@ export interface NoticeInput {
   validFrom: Date;
   expiresAt: Date;
   isUsableOnce: boolean;
-  /** 'ready' when the device joined the Web Sign-in group; otherwise why not. */
-  device: { state: 'ready'; name?: string } | { state: 'unavailable'; reason: string };
+  /**
+   * 'ready' when the device joined the Web Sign-in group; otherwise why not. `notInEntra`: HR
+   * named a device Entra did not know by the activation instant (a new one may join only during
+   * its setup, where the pass works too).
+   */
+  device: { state: 'ready'; name?: string } | { state: 'unavailable'; reason: string; notInEntra?: boolean };
   revealUrl: string;
 }
 
@@ -39,9 +43,13 @@ export function renderNoticeMail(n: NoticeInput): RenderedNotice {
   const device =
     n.device.state === 'ready'
       ? `<p><strong>Device:</strong> ready for Web Sign-in${n.device.name ? ` (${e(n.device.name)})` : ''}.</p>`
-      : `<p><strong>Device:</strong> Web Sign-in is not available: ${e(n.device.reason)}. ` +
-        'The passcode cannot be used at the Windows lock screen of this device; it can only be used to ' +
-        'register Windows Hello after another sign-in (password, smart card or FIDO2 key).</p>';
+      : n.device.notInEntra
+        ? `<p><strong>Device:</strong> Web Sign-in could not be prepared: ${e(n.device.reason)}. ` +
+          'If the computer is still to be set up, the passcode can be used where Windows setup asks for the work account. ' +
+          'At the lock screen of a computer that is already set up, the globe icon may be missing; ask IT.</p>'
+        : `<p><strong>Device:</strong> Web Sign-in is not available: ${e(n.device.reason)}. ` +
+          'The passcode cannot be used at the Windows lock screen of this device; it can only be used to ' +
+          'register Windows Hello after another sign-in (password, smart card or FIDO2 key).</p>';
   const html = [
     '<!DOCTYPE html><html><body style="font-family:Segoe UI,Arial,sans-serif">',
     `<p>${greeting}</p>`,

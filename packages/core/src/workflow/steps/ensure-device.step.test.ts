@@ -132,7 +132,7 @@ describe('ensure-device step', () => {
     expect(h.sim.control.taps(hire.userPrincipalName)).toHaveLength(1);
     const mails = h.sim.control.mails();
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.content).toContain('Web Sign-in is not available');
+    expect(mails[0]!.content).toContain('Web Sign-in could not be prepared');
     expect(mails[0]!.content).toContain(notRegisteredReason(UNKNOWN_DEVICE));
   });
 

@@ -13,7 +13,7 @@ export const NO_MANAGER_ATTENTION = 'no manager to notify: set managerUserPrinci
 function deviceStatus(r: OnboardingRecord): NoticeInput['device'] {
   const s = r.steps.device;
   if (s.state === 'done') return { state: 'ready' };
-  if (s.state === 'skipped') return { state: 'unavailable', reason: s.reason };
+  if (s.state === 'skipped') return { state: 'unavailable', reason: s.reason, notInEntra: !!r.hire.deviceId && !r.entra.deviceObjectId };
   return { state: 'unavailable', reason: 'the device could not be prepared' };
 }
 
