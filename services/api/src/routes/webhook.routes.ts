@@ -4,7 +4,7 @@ import type { ApiContext } from '../context';
 import { noteForRequestLog } from '../logging';
 import type { WebhookReason } from '../plugins/metrics';
 import { ProblemError } from '../problem';
-import { ingestHireEvent } from '../webhook/ingest';
+import { answerIfAlreadyAccepted, ingestHireEvent } from '../webhook/ingest';
 import { EventAnswerSchema, ProblemSchema } from './schemas';
 
 /** spec/hr-webhook.md: bodies over this are refused before anything reads them. */
@@ -89,6 +89,11 @@ export async function webhookRoutes(app: FastifyInstance, opts: { ctx: ApiContex
       }
       const parsed = parseHireEvent(body, { now: ctx.clock.now(), lateStartGraceDays: ctx.config.lateStartGraceDays });
       if (!parsed.ok) {
+        const earlier = await answerIfAlreadyAccepted(ctx, verdict.webhookId, request.log);
+        if (earlier) {
+          noteForRequestLog(request, 'hire event received', { eventId: earlier.body.eventId, employeeId: earlier.body.employeeId, outcome: earlier.body.status });
+          return reply.code(earlier.status).send(earlier.body);
+        }
         throw new ProblemError(400, 'invalid-hire-event', parsed.detail, { errors: parsed.errors });
       }
       const answer = await ingestHireEvent(ctx, verdict.webhookId, parsed.event, request.log);

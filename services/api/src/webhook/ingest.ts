@@ -100,6 +100,27 @@ export async function ingestHireEvent(ctx: ApiContext, eventId: string, event: H
   }
 }
 
+/**
+ * The answer to a copy whose body is refused now although its webhook-id was accepted before.
+ * Validation depends on the day (a start date of today is in the past after local midnight),
+ * so HR's retry of an accepted event can fail it; a 400 would then say that nothing was
+ * stored, which is false (spec/hr-webhook.md: a retry of an accepted id is a 200). Asked only
+ * after validation failed, so valid webhooks pay no extra round trip. `null` when the id is
+ * unknown, or when Redis cannot tell: a refused body needs no Redis for its 400, and the HR
+ * system's next retry asks again.
+ */
+export async function answerIfAlreadyAccepted(ctx: ApiContext, eventId: string, log: FastifyBaseLogger): Promise<IngestAnswer | null> {
+  if (!redisIsReady(ctx.redis)) return null;
+  let receipt: EventReceipt | null;
+  try {
+    receipt = await ctx.receipts.get(eventId);
+  } catch (err) {
+    log.warn({ err: { message: (err as Error).message }, eventId }, 'could not tell whether a refused webhook was accepted before');
+    return null;
+  }
+  return receipt ? answerDuplicate(ctx, receipt, log) : null;
+}
+
 async function answerDuplicate(ctx: ApiContext, receipt: EventReceipt, log: FastifyBaseLogger): Promise<IngestAnswer> {
   await audit(ctx, { eventId: receipt.eventId, employeeId: receipt.employeeId, action: 'event.duplicate', detail: 'webhook-id already accepted' }, log);
   return { status: 200, body: { eventId: receipt.eventId, employeeId: receipt.employeeId, status: 'duplicate' } };
