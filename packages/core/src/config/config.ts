@@ -153,6 +153,10 @@ function readinessFrom(e: {
   };
 }
 
+/** The variables each service reads: docker-compose.yml must pass every one (tests/compose-file.test.ts). */
+export const API_ENV_VARIABLES: readonly string[] = Object.freeze(Object.keys(apiSchema.in.shape));
+export const WORKER_ENV_VARIABLES: readonly string[] = Object.freeze(Object.keys(workerSchema.in.shape));
+
 export type ApiConfig = z.output<typeof apiSchema>;
 export type WorkerConfig = z.output<typeof workerSchema>;
 
