@@ -3,9 +3,8 @@ import { WORKER_NODE_FLAGS } from '../services/worker/src/node-flags';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import PinoPretty from 'pino-pretty';
+import { sampleCurl } from './demo-curl';
 import { demoSecrets, repoRoot } from './demo-secrets';
 import { clearPrefix, demoRedis } from './demo-redis';
 
@@ -149,34 +148,6 @@ async function main(): Promise<void> {
   watchMails(conn);
 }
 
-function sampleCurl(apiUrl: string, secret: string): string {
-  const now = new Date();
-  const activation = new Date(Math.ceil((now.getTime() + 60_000) / 60_000) * 60_000);
-  const body = JSON.stringify({
-    type: 'hire.created',
-    timestamp: now.toISOString(),
-    data: {
-      employeeId: `E-DEMO-${now.getTime().toString(36).toUpperCase()}`,
-      userPrincipalName: 'jane.doe@contoso.com',
-      startDate: activation.toISOString().slice(0, 10),
-      timeZone: 'UTC',
-      activationTime: activation.toISOString().slice(11, 16),
-      deviceId: '6f1c5d2e-0a4b-4c3e-9d8f-2b7a1e0c9d44',
-      tap: { lifetimeMinutes: 60, isUsableOnce: false },
-    },
-  });
-  const id = `msg_${randomUUID()}`;
-  const sig = new Webhook(secret).sign(id, now, body);
-  return [
-    `curl -sS -X POST ${apiUrl}/webhooks/hr \\`,
-    `  -H 'content-type: application/json' \\`,
-    `  -H 'webhook-id: ${id}' \\`,
-    `  -H 'webhook-timestamp: ${Math.floor(now.getTime() / 1000)}' \\`,
-    `  -H 'webhook-signature: ${sig}' \\`,
-    `  --data-binary '${body}'`,
-  ].join('\n');
-}
-
 function banner(apiUrl: string, publicBaseUrl: string, conn: Connection, s: { opsToken: string }, curl: string): string {
   return `
 ──────────────────────────────────────────────────────────────────────────────
@@ -189,8 +160,9 @@ function banner(apiUrl: string, publicBaseUrl: string, conn: Connection, s: { op
    Metrics             ${apiUrl}/metrics   (worker: http://127.0.0.1:${process.env.WORKER_METRICS_PORT ?? '9464'}/metrics)
    API docs (OpenAPI)  ${apiUrl}/docs
 
- Post a signed sample hire (activation about a minute away; the signature is
- valid for 5 minutes, after that use \`npm run demo:hire\`):
+ Post a signed sample hire (activation about a minute away); paste it again
+ whenever you like: it signs each time (needs openssl and curl, or run
+ \`npm run demo:hire\` instead):
 
 ${curl}
 
