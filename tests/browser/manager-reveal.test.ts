@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { RevealLinks, hashRevealToken } from '@hirepass/core';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { VIEWPORT, launchChromium, screenshot } from './browser';
+import { SKIP_BROWSER_TESTS, VIEWPORT, launchChromium, screenshot } from './browser';
 
 /**
  * Issue 7, as the manager sees it: the link from the notice opens a calm page with who, the
@@ -11,7 +11,7 @@ import { VIEWPORT, launchChromium, screenshot } from './browser';
  * button shows the passcode once; a reload does not show it again. A withdrawn or expired link
  * says what happened and what to do.
  */
-describe('the reveal page in a browser', () => {
+describe.skipIf(SKIP_BROWSER_TESTS)('the reveal page in a browser', () => {
   let stack: Stack;
   let browser: Browser;
   let manager: BrowserContext;

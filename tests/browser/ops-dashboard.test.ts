@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { VIEWPORT, launchChromium, screenshot } from './browser';
+import { SKIP_BROWSER_TESTS, VIEWPORT, launchChromium, screenshot } from './browser';
 import { HIRES, seedHires } from './seed-hires';
 
 /**
@@ -10,7 +10,7 @@ import { HIRES, seedHires } from './seed-hires';
  * worker, real Redis). Refused without the credential; with it, the list, its filters, one
  * onboarding, retry and re-issue through their confirmation pages, and the queue dashboard.
  */
-describe('the ops dashboard in a browser', () => {
+describe.skipIf(SKIP_BROWSER_TESTS)('the ops dashboard in a browser', () => {
   let stack: Stack;
   let browser: Browser;
   let ops: BrowserContext;
