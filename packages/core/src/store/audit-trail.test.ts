@@ -38,6 +38,19 @@ describe('AuditTrail retention (AUDIT_RETENTION_DAYS)', () => {
     expect(await audit.forEmployee('A2')).toHaveLength(1);
   });
 
+  it("reads an employee's whole trail, oldest first, past a thousand entries", async () => {
+    const p = `${prefix}r5`;
+    const audit = new AuditTrail(redis, p);
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 1_200; i++) pipeline.xadd(redisKeys(p).auditStream('A5'), '*', 'action', `a${i}`, 'employeeId', 'A5');
+    await pipeline.exec();
+    const all = await audit.forEmployee('A5');
+    expect(all).toHaveLength(1_200);
+    expect(all.at(0)?.action).toBe('a0');
+    expect(all.at(-1)?.action).toBe('a1199');
+    expect(await audit.forEmployee('A5', 10)).toHaveLength(10);
+  });
+
   it('defaults to 400 days', async () => {
     const p = `${prefix}r3`;
     await new AuditTrail(redis, p).append(entry('A3'));

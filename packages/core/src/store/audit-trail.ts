@@ -105,9 +105,13 @@ export class AuditTrail {
     };
   }
 
-  /** Oldest first. */
-  async forEmployee(employeeId: string, limit = 1000): Promise<AuditEntry[]> {
-    const rows = await this.#redis.xrange(this.#keys.auditStream(employeeId), '-', '+', 'COUNT', limit);
+  /**
+   * Oldest first; all of them unless `limit` is given (ops-api.md: "its audit entries"). The
+   * stream itself is capped at `perOnboardingMaxLen` and the retention, so "all" is bounded.
+   */
+  async forEmployee(employeeId: string, limit?: number): Promise<AuditEntry[]> {
+    const key = this.#keys.auditStream(employeeId);
+    const rows = limit === undefined ? await this.#redis.xrange(key, '-', '+') : await this.#redis.xrange(key, '-', '+', 'COUNT', limit);
     return rows.map(([id, fields]) => fromFields(id, fields));
   }
 
