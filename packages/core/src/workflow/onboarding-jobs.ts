@@ -1,6 +1,7 @@
 import type { OnboardingRecord } from '../domain/onboarding';
+import { WaitingError } from '../errors';
 import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
-import { activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
+import { StepError, activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts } from './ports';
 import { CANCEL_INCOMPLETE_PREFIX } from './failure-policy';
 import { auditFor, isSettled, loadCurrent, removeWarningsStartingWith, updateCurrent } from './record-ops';
@@ -48,7 +49,12 @@ async function activateSteps(ports: WorkflowPorts, ref: OnboardingRef, justPrepa
 
 /** Steps 1–4, days ahead; then the delayed activate job, or steps 5–6 at once when the instant has passed (or only the notice, if it alone is missing). */
 export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts: { replaceActivate?: boolean } = {}): Promise<JobOutcome> {
-  await prepareSteps(ports, ref);
+  try {
+    await prepareSteps(ports, ref);
+  } catch (err) {
+    if (waitsForDevice(err)) await checkPlanMeanwhile(ports, ref);
+    throw err;
+  }
   const planned = await inStep('tap', () => schedule(ports, ref), ports.log);
   if (!planned.activate) return nothing('already issued and notified for this generation');
   const r = planned.record;
@@ -66,6 +72,22 @@ export async function runPrepare(ports: WorkflowPorts, ref: OnboardingJob, opts:
     removeJobIds: [],
     note: `activation at ${planned.activationAt.toISOString()}`,
   };
+}
+
+function waitsForDevice(err: unknown): boolean {
+  return err instanceof StepError && err.step === 'device' && err.cause instanceof WaitingError && err.cause.condition === 'device-not-found';
+}
+
+/**
+ * A device not registered yet is waited for up to the instant (ensure-device.step.ts), and the
+ * pass goes out without it then. Step 4's promise still holds meanwhile: the TAP plan is checked
+ * against the tenant's policy days ahead, so a lifetime out of bounds needs attention now, not
+ * on the first day. Best effort: the device wait is what the job reports.
+ */
+async function checkPlanMeanwhile(ports: WorkflowPorts, ref: OnboardingJob): Promise<void> {
+  await schedule(ports, ref, { markScheduled: false }).catch((err: unknown) => {
+    ports.log.warn({ err: String(err) }, 'could not check the TAP plan while the device is awaited');
+  });
 }
 
 /** Steps 5–6 at the activation instant (and 1–3 again if they had not finished). */

@@ -136,6 +136,22 @@ describe('ensure-device step', () => {
     expect(mails[0]!.content).toContain(notRegisteredReason(UNKNOWN_DEVICE));
   });
 
+  it('checks the TAP plan against the policy days ahead while the device is awaited', async () => {
+    const clock = new ManualClock(Date.parse('2030-01-05T00:00:00.000Z'));
+    const ports = h.ports({ clock });
+    const ref = await seedOnboarding(ports, hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08', tap: { lifetimeMinutes: 43_200 } }));
+    expect(await runPrepare(ports, ref).catch((e: unknown) => e)).toMatchObject({ step: 'device', cause: expect.any(WaitingError) });
+    const r = (await ports.store.get(ref.employeeId))!;
+    expect(r.status).toBe('needs_attention');
+    expect(r.attention?.condition).toBe('tap-lifetime-out-of-bounds');
+    expect(r.steps.device).toMatchObject({ state: 'pending', waitingFor: 'device-not-found' });
+
+    // A plan within bounds: the record is not marked scheduled while a step still waits.
+    const fine = await seedOnboarding(ports, hireFor({ deviceId: UNKNOWN_DEVICE, startDate: '2030-01-08' }));
+    await runPrepare(ports, fine).catch(() => undefined);
+    expect((await ports.store.get(fine.employeeId))!.status).toBe('in_progress');
+  });
+
   it('compares builds numerically, part by part', () => {
     expect(compareVersions('10.0.22621.2361', '10.0.22621.2361')).toBe(0);
     expect(compareVersions('10.0.22621.999', '10.0.22621.2361')).toBe(-1);

@@ -22,7 +22,8 @@ export interface ScheduleResult {
  * tenant's policy days ahead, so a mismatch is needs_attention now rather than a failure on
  * the first day. The processor adds the delayed `activate` job from the result.
  */
-export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promise<ScheduleResult> {
+export async function schedule(ports: WorkflowPorts, ref: OnboardingRef, opts: { markScheduled?: boolean } = {}): Promise<ScheduleResult> {
+  const markScheduled = opts.markScheduled ?? true;
   const r = await loadCurrent(ports, ref);
   const activationAt = activationFor(r.hire, ports.settings);
   const plan = planTap(r.hire, await ports.graph.getTapPolicy());
@@ -41,7 +42,7 @@ export async function schedule(ports: WorkflowPorts, ref: OnboardingRef): Promis
     if (plan.problem) {
       x.status = 'needs_attention';
       x.attention = { ...plan.problem, since: ports.clock.now().toISOString() };
-    } else if (x.status === 'in_progress' && x.steps.tap.state === 'pending') {
+    } else if (markScheduled && x.status === 'in_progress' && x.steps.tap.state === 'pending') {
       x.status = 'scheduled';
     }
   }, {
