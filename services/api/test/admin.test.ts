@@ -145,3 +145,50 @@ describe('dashboard helpers', () => {
     expect(sortForOps([a, b, c]).map((r) => r.employeeId)).toEqual(['B', 'C', 'A']);
   });
 });
+
+describe('ops dashboard list beyond one page', () => {
+  let t: TestApp;
+  const auth = basic('ops', OPS_TOKEN);
+  beforeAll(async () => {
+    t = await makeTestApp();
+    const store = new OnboardingStore(t.redis, t.prefix);
+    const now = t.clock.now().getTime();
+    // 505 onboardings, created a second apart: E-000 the oldest.
+    for (let i = 0; i < 505; i++) {
+      const at = new Date(now - (505 - i) * 1000);
+      await store.create(makeRecord(`E-${String(i).padStart(3, '0')}`, at, { status: 'scheduled', createdAt: at.toISOString() }));
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const ids = (body: string) => [...body.matchAll(/>(E-\d{3})<\/a>/g)].map((m) => m[1]!);
+
+  it('pages to older onboardings, keeping the status filter, and back to the newest', async () => {
+    const first = await t.app.inject({ method: 'GET', url: '/admin/?status=scheduled', headers: auth });
+    expect(first.statusCode).toBe(200);
+    expect(ids(first.body)).toHaveLength(500);
+    expect(ids(first.body)).not.toContain('E-004');
+    expect(first.body).toContain('Showing the newest 500.');
+    const older = /href="(\/admin\/\?status=scheduled&amp;cursor=[A-Za-z0-9_-]+)">Older onboardings</.exec(first.body)?.[1];
+    expect(older).toBeDefined();
+
+    const second = await t.app.inject({ method: 'GET', url: older!.replaceAll('&amp;', '&'), headers: auth });
+    expect(second.statusCode).toBe(200);
+    expect(ids(second.body).sort()).toEqual(['E-000', 'E-001', 'E-002', 'E-003', 'E-004']);
+    expect(second.body).toContain('<a href="/admin/?status=scheduled">Newest</a>');
+    expect(second.body).not.toContain('>Older onboardings</a>');
+
+    const bad = await t.app.inject({ method: 'GET', url: '/admin/?cursor=bm90LWEtY3Vyc29y', headers: auth });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('opens an onboarding by employee id from the list\'s form', async () => {
+    const found = await t.app.inject({ method: 'GET', url: '/admin/find?employeeId=E-042', headers: auth });
+    expect(found.statusCode).toBe(303);
+    expect(found.headers.location).toBe('/admin/onboardings/E-042');
+    expect((await t.app.inject({ method: 'GET', url: '/admin/find?employeeId=..%2Fapi', headers: auth })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'GET', url: '/admin/find?employeeId=E-042' })).statusCode).toBe(401);
+  });
+});

@@ -9,7 +9,7 @@ import { confirmActionPage, onboardingDetailPage } from '../views/admin-onboardi
 import { onboardingListPage } from '../views/admin.views';
 import { readinessBanner } from './doctor.routes';
 import { EMPLOYEE_ID_PARAM, OnboardingStatusSchema } from './schemas';
-import { notFound } from './onboardings.routes';
+import { isValidCursor, notFound } from './onboardings.routes';
 
 /** The ops dashboard pages (spec/ops-api.md "Pages"). Auth is the global ops hook. */
 
@@ -50,15 +50,31 @@ export async function adminRoutes(app: FastifyInstance, opts: { ctx: ApiContext 
   const { ctx } = opts;
   await app.register(formbody, { bodyLimit: 4096 });
 
-  const listSchema = { hide: true, querystring: Type.Object({ status: Type.Optional(OnboardingStatusSchema) }) };
-  const list = async (request: FastifyRequest<{ Querystring: { status?: OnboardingStatus } }>, reply: FastifyReply) => {
-    const { status } = request.query;
-    const [page, counts] = await Promise.all([ctx.onboardings.list({ status, limit: LIST_LIMIT }), ctx.onboardings.countByStatus()]);
+  const listSchema = {
+    hide: true,
+    querystring: Type.Object({ status: Type.Optional(OnboardingStatusSchema), cursor: Type.Optional(Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' })) }),
+  };
+  const list = async (request: FastifyRequest<{ Querystring: { status?: OnboardingStatus; cursor?: string } }>, reply: FastifyReply) => {
+    const { status, cursor } = request.query;
+    if (cursor !== undefined && !isValidCursor(cursor)) {
+      throw new ProblemError(400, 'invalid-request', 'cursor is not one this dashboard gave', { errors: [{ field: 'querystring/cursor', message: 'is not a cursor this dashboard gave' }] });
+    }
+    const [page, counts] = await Promise.all([ctx.onboardings.list({ status, limit: LIST_LIMIT, cursor }), ctx.onboardings.countByStatus()]);
     const banners = await readinessBanner(ctx).catch(() => []);
-      return sendHtml(reply, onboardingListPage({ banners, records: page.items, counts, status, truncated: page.nextCursor !== null, now: ctx.clock.now() }));
+    return sendHtml(
+      reply,
+      onboardingListPage({ banners, records: page.items, counts, status, pageSize: LIST_LIMIT, older: cursor !== undefined, nextCursor: page.nextCursor, now: ctx.clock.now() }),
+    );
   };
   app.get('/admin', { schema: listSchema }, list);
   app.get('/admin/', { schema: listSchema }, list);
+
+  // The list's "open by employee id" form (a GET form: the pages run no script).
+  app.get<{ Querystring: { employeeId: string } }>(
+    '/admin/find',
+    { schema: { hide: true, querystring: Type.Object({ employeeId: EMPLOYEE_ID_PARAM.properties.employeeId }, { required: ['employeeId'] }) } },
+    async (request, reply) => reply.redirect(`/admin/onboardings/${encodeURIComponent(request.query.employeeId)}`, 303),
+  );
 
   app.get<{ Params: { employeeId: string }; Querystring: { done?: string } }>(
     '/admin/onboardings/:employeeId',

@@ -43,12 +43,24 @@ export function issuanceBannersHtml(banners: readonly IssuanceBanner[]): SafeHtm
   return html`${banners.map((b) => html`<p class="notice ${tone[b.level]}" role="status"><strong>${b.title}.</strong> ${b.text}</p>`)}`;
 }
 
+function listHref(status: OnboardingStatus | undefined, cursor?: string): string {
+  const q = new URLSearchParams();
+  if (status) q.set('status', status);
+  if (cursor) q.set('cursor', cursor);
+  const s = q.toString();
+  return s ? `/admin/?${s}` : '/admin/';
+}
+
 export function onboardingListPage(opts: {
   banners?: readonly IssuanceBanner[];
   records: OnboardingRecord[];
   counts: Record<string, number>;
   status?: OnboardingStatus;
-  truncated: boolean;
+  /** How many a page holds; `nextCursor` opens the next, older one. */
+  pageSize: number;
+  /** This page is not the newest. */
+  older?: boolean;
+  nextCursor: string | null;
   now: Date;
 }): string {
   const { counts, status, now } = opts;
@@ -78,7 +90,8 @@ export function onboardingListPage(opts: {
 ${attention > 0 ? html`<p class="notice bad"><strong>${attention} onboarding${attention > 1 ? 's need' : ' needs'} a person</strong> (${counts.needs_attention ?? 0} needs attention, ${counts.failed ?? 0} failed). They are listed first; open one to see why and to retry.</p>` : ''}
 <nav class="filters" aria-label="Filter by status">${filters}</nav>
 <h2 class="list-title">${heading}</h2>
-<p class="muted small">Needing attention first, then by activation time (soonest first).${opts.truncated ? ' Showing the newest 500.' : ''}</p>
+<form class="find" method="get" action="/admin/find"><label>Open by employee id <input name="employeeId" required maxlength="64" autocomplete="off"></label> <button type="submit">Open</button></form>
+<p class="muted small">Needing attention first, then by activation time (soonest first).${opts.older ? html` Older onboardings, ${opts.pageSize} at a time by creation. <a href="${listHref(status)}">Newest</a>` : opts.nextCursor ? html` Showing the newest ${opts.pageSize}.` : ''}${opts.nextCursor ? html` <a href="${listHref(status, opts.nextCursor)}">Older onboardings</a>` : ''}</p>
 <table class="list">
 <thead><tr><th>Employee</th><th>Hire</th><th>Status</th><th>Activation (hire's time, UTC)</th><th>Steps</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="5" class="muted empty-row">No onboardings here.</td></tr>`}</tbody>
