@@ -148,6 +148,19 @@ describe('reveal page', () => {
     expect(JSON.stringify(audit)).not.toContain(PASSCODE);
   });
 
+  it('a reveal of a link the record has moved on from (a re-issue won the race) does not mark the new generation revealed', async () => {
+    const f = await notifiedOnboarding(t, 'E-raced');
+    // The re-issue's record write, with the old link not ended yet.
+    await new OnboardingStore(t.redis, t.prefix).update('E-raced', (r) => ({ ...r, generation: 2, reveal: null, tap: null, status: 'in_progress', notice: { state: 'pending' } }));
+    const nonce = await open(f.token);
+    expect((await press(f.token, nonce)).statusCode).toBe(200);
+    const view = (await t.app.inject({ method: 'GET', url: '/api/onboardings/E-raced', headers: bearer() })).json();
+    expect(view.status).toBe('in_progress');
+    expect(view.reveal).toBeNull();
+    const audit = (await t.app.inject({ method: 'GET', url: '/api/onboardings/E-raced/audit', headers: bearer() })).json();
+    expect(audit.items.map((e: { action: string }) => e.action)).toEqual(['reveal.revealed']);
+  });
+
   it('two concurrent POSTs: one 200, one 410', async () => {
     const f = await notifiedOnboarding(t, 'E-race');
     const nonce = await open(f.token);

@@ -241,6 +241,13 @@ export class OnboardingStore {
     await this.#archive(key, this.#keys.onboardingIndex, this.#keys.history(employeeId), this.#keys.onboardingStatusCounts, employeeId);
   }
 
+  /** The onboarding archived last (by a rehire), or null. */
+  async lastArchived(employeeId: string): Promise<OnboardingRecord | null> {
+    const key = this.#keys.history(employeeId);
+    const raw = await this.#redis.lindex(key, 0);
+    return raw === null ? null : parseRecord(key, raw);
+  }
+
   async history(employeeId: string): Promise<OnboardingRecord[]> {
     const key = this.#keys.history(employeeId);
     const raws = await this.#redis.lrange(key, 0, -1);

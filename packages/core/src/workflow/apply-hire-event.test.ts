@@ -211,8 +211,9 @@ describe('onboarding jobs end to end (core only)', () => {
     const before = (await current(ports, hire.employeeId)).r;
     const out = await runReissue(ports, { ...ref, actor: 'ops', requestedAt: at(0) });
     const next = out.followUps[0]!;
-    expect(next).toMatchObject({ name: 'activate', data: { generation: 2 } });
-    await runActivate(ports, next.data as typeof ref);
+    // Through prepare: past the instant it issues the new pass at once.
+    expect(next).toMatchObject({ name: 'prepare', data: { generation: 2 } });
+    await runPrepare(ports, next.data as typeof ref);
     const after = (await current(ports, hire.employeeId)).r;
     expect(after.tap!.id).not.toBe(before.tap!.id);
     expect(h.sim.control.taps(JANE.id).filter((t) => t.current).map((t) => t.id)).toEqual([after.tap!.id]);
@@ -221,6 +222,119 @@ describe('onboarding jobs end to end (core only)', () => {
     const actions = (await ports.audit.forEmployee(hire.employeeId)).map((a) => `${a.actor}:${a.action}`);
     expect(actions).toContain('ops:ops.reissue.started');
     expect(actions).toContain('worker:tap.deleted-previous');
+
+    // A second click made at generation 1 (a double click) re-issues nothing more.
+    const again = await runReissue(ports, { ...ref, actor: 'ops', requestedAt: at(1) });
+    expect(again.followUps).toEqual([]);
+    expect((await current(ports, hire.employeeId)).r.generation).toBe(2);
+    expect(h.sim.control.mails()).toHaveLength(2);
+    expect((await ports.audit.forEmployee(hire.employeeId)).map((a) => a.action)).toContain('ops.reissue.skipped');
+  });
+
+  it('re-issue before any pass keeps preparing now (a user not provisioned yet), not on the first day', async () => {
+    const ports = h.ports();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const hire = hireFor({ startDate: tomorrow, activationTime: '12:00' });
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const { ref } = await current(ports, hire.employeeId);
+    const out = await runReissue(ports, { ...ref, actor: 'ops', requestedAt: at(0) });
+    expect(out.followUps.map((f) => f.name)).toEqual(['prepare']);
+    const prep = await runPrepare(ports, out.followUps[0]!.data as typeof ref);
+    expect(prep.followUps[0]).toMatchObject({ name: 'activate', data: { generation: 2 } });
+    const r = (await current(ports, hire.employeeId)).r;
+    expect(r.steps.user.state).toBe('done');
+    expect(r.steps.membership.state).toBe('done');
+    expect(r.status).toBe('scheduled');
+  });
+
+  it('a rehire before the old cancel job ran takes over its work: the cancelled pass is deleted, and the memberships stay hirepass\'s to undo', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-3000)));
+    const first = await current(ports, hire.employeeId);
+    await runPrepare(ports, first.ref);
+    const issued = (await current(ports, hire.employeeId)).r;
+    expect(issued.status).toBe('notified');
+    await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(-2000), data: { employeeId: hire.employeeId } }));
+    // HR re-creates the hire before the cancel job got its turn.
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const second = await current(ports, hire.employeeId);
+    expect(second.r.onboardingId).not.toBe(first.r.onboardingId);
+    expect(second.r.tapsToRevoke).toEqual([expect.objectContaining({ id: issued.tap!.id })]);
+    expect(second.r.memberships.filter((m) => m.addedByUs)).toHaveLength(issued.memberships.filter((m) => m.addedByUs).length);
+    // The old cancel job is stale now; the new onboarding's first job deletes the old pass.
+    await expect(runCancel(ports, { ...first.ref, generation: first.r.generation + 1 })).rejects.toThrow(/stale job/);
+    await runPrepare(ports, second.ref);
+    expect(h.sim.control.taps(JANE.id).find((t) => t.id === issued.tap!.id)?.current ?? false).toBe(false);
+    // Cancelling the rehire removes the memberships hirepass added, as the first cancel would have.
+    await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(0), data: { employeeId: hire.employeeId } }));
+    const cancelled = await current(ports, hire.employeeId);
+    await runCancel(ports, cancelled.ref);
+    const pilot = issued.memberships.find((m) => m.addedByUs)!;
+    expect(h.sim.control.groupMembers(pilot.groupId)).not.toContain(pilot.objectId);
+  });
+
+  it('a rehire that died between the archive and the create takes the old work over when it runs again', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-3000)));
+    await runPrepare(ports, (await current(ports, hire.employeeId)).ref);
+    const issued = (await current(ports, hire.employeeId)).r;
+    await applyHireEvent(ports, eventJob({ type: 'hire.cancelled', timestamp: at(-2000), data: { employeeId: hire.employeeId } }));
+    await ports.store.archive(hire.employeeId); // the first attempt of the rehire got this far
+    await applyHireEvent(ports, created(hire, at(-1000)));
+    const r = (await current(ports, hire.employeeId)).r;
+    expect(r.tapsToRevoke).toEqual([expect.objectContaining({ id: issued.tap!.id })]);
+    expect(r.memberships.some((m) => m.addedByUs)).toBe(true);
+  });
+
+  it('a crash right after a manager change was written leaves no old link usable, and the re-run only adds the follow-ups', async () => {
+    const base = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(base, created(hire, at(-2000)));
+    await runPrepare(base, (await current(base, hire.employeeId)).ref);
+    const sent = (await current(base, hire.employeeId)).r;
+    expect(sent.reveal?.state).toBe('active');
+    // The links store fails on its second end() of the job: after the record write, as a
+    // worker killed there, or Redis lost for a moment, would leave it.
+    let ends = 0;
+    const links = new Proxy(base.links, {
+      get(target, prop) {
+        if (prop === 'end') {
+          return async (...args: Parameters<typeof target.end>) => {
+            if (++ends === 2) throw new Error('connection lost');
+            return target.end(...args);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const ports = { ...base, links };
+    const change = eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, managerUserPrincipalName: 'alex.morgan@contoso.com' } });
+    await expect(applyHireEvent(ports, change)).rejects.toThrow('connection lost');
+    expect((await ports.links.peek(sent.reveal!.tokenHash, new Date()))?.state).toBe('revoked');
+    const again = await applyHireEvent(ports, change);
+    expect(again.followUps.map((f) => f.name)).toEqual(['prepare']);
+    expect((await current(base, hire.employeeId)).r.reveal).toBeNull();
+  });
+
+  it('an update after the pass expired records the hire data and mints no new pass', async () => {
+    const ports = h.ports();
+    const hire = hireFor();
+    await applyHireEvent(ports, created(hire, at(-2000)));
+    const { ref } = await current(ports, hire.employeeId);
+    await runPrepare(ports, ref);
+    await ports.store.update(hire.employeeId, (x) => ({ ...x, expiry: { at: new Date().toISOString(), tapId: x.tap!.id, revealed: false } }));
+    const out = await applyHireEvent(ports, eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, managerUserPrincipalName: 'alex.morgan@contoso.com' } }));
+    expect(out.followUps).toEqual([]);
+    const r = (await current(ports, hire.employeeId)).r;
+    expect(r.generation).toBe(1);
+    expect(r.hire.managerUserPrincipalName).toBe('alex.morgan@contoso.com');
+    expect(r.notice.state).toBe('sent');
+    expect(h.sim.control.mails()).toHaveLength(1);
+    const applied = (await ports.audit.forEmployee(hire.employeeId)).filter((a) => a.action === 'event.applied').at(-1);
+    expect(applied?.detail).toContain('after the pass expired: no new pass');
   });
 
   it('retry resumes a failed step', async () => {

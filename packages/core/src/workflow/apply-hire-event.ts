@@ -59,12 +59,24 @@ export async function applyHireEvent(ports: WorkflowPorts, job: ApplyHireEventJo
   }
 
   const data = event.data;
-  if (!current) return create(ports, data, job);
+  if (!current) {
+    // No record but an archived one: a rehire that died between the archive and the create.
+    // Its take-over is redone here (leftAtGraph below), so nothing the old one owed is lost.
+    const archived = await ports.store.lastArchived(employeeId);
+    return create(ports, data, job, archived ? leftAtGraph(archived) : undefined);
+  }
   if (event.type === 'hire.created' && (current.status === 'cancelled' || current.expiry)) {
-    // Rehire: the earlier onboarding stays readable in the history.
+    // Rehire: the earlier onboarding stays readable in the history. What its cancel job had
+    // still to do at Graph passes to the new one, whose first job does it: that cancel job is
+    // stale from here on, and a cancelled pass must not stay usable because HR re-created
+    // the hire quickly.
+    const inherited = leftAtGraph(current);
     await ports.store.archive(employeeId);
-    await auditFor(ports, ref, 'onboarding.archived', 'info', { eventId, detail: `rehire: onboarding ${current.onboardingId} archived` });
-    return create(ports, data, job);
+    await auditFor(ports, ref, 'onboarding.archived', 'info', {
+      eventId,
+      detail: `rehire: onboarding ${current.onboardingId} archived${inherited.tapsToRevoke.length || inherited.memberships.length ? `; taken over: ${inherited.tapsToRevoke.length} pass(es) to delete, ${inherited.memberships.length} membership(s) hirepass added` : ''}`,
+    });
+    return create(ports, data, job, inherited);
   }
   if (current.status === 'cancelled') {
     await touchLastEvent(ports, current, job);
@@ -93,7 +105,25 @@ async function touchLastEvent(ports: WorkflowPorts, r: OnboardingRecord, job: Ap
   await ports.store.update(r.employeeId, (x) => (x.onboardingId === r.onboardingId ? { ...x, lastEvent: lastEventOf(job) } : null));
 }
 
-async function create(ports: WorkflowPorts, hire: HireData, job: ApplyHireEventJob): Promise<JobOutcome> {
+/**
+ * The earlier onboarding's unfinished business at Graph: passes still to delete, and the
+ * memberships hirepass added and has not removed (still hirepass's to remove on a cancel).
+ */
+interface LeftAtGraph {
+  tapsToRevoke: NonNullable<OnboardingRecord['tapsToRevoke']>;
+  memberships: OnboardingRecord['memberships'];
+}
+
+function leftAtGraph(r: OnboardingRecord): LeftAtGraph {
+  return { tapsToRevoke: [...(r.tapsToRevoke ?? [])], memberships: r.memberships.filter((m) => m.addedByUs && !m.removedAt) };
+}
+
+async function create(
+  ports: WorkflowPorts,
+  hire: HireData,
+  job: ApplyHireEventJob,
+  inherited: LeftAtGraph = { tapsToRevoke: [], memberships: [] },
+): Promise<JobOutcome> {
   const now = ports.clock.now().toISOString();
   const record: OnboardingRecord = {
     employeeId: hire.employeeId,
@@ -108,14 +138,14 @@ async function create(ports: WorkflowPorts, hire: HireData, job: ApplyHireEventJ
     updatedAt: now,
     entra: {},
     steps: pendingSteps(),
-    memberships: [],
+    memberships: inherited.memberships,
     tap: null,
     tapCreateInFlight: null,
     notice: { state: 'pending' },
     reveal: null,
     warnings: [],
     attention: null,
-    tapsToRevoke: [],
+    tapsToRevoke: inherited.tapsToRevoke,
     expiry: null,
   };
   const created = ports.audit.appendWrites(auditEntry(ports, record, { action: 'onboarding.created', outcome: 'success', eventId: job.eventId, detail: `activation at ${record.activationAt}` }));
@@ -162,76 +192,109 @@ function jobsOf(r: OnboardingRecord, ends: Ends): string[] {
   return [activateJobId(old), ...(ends.oldTapId ? [expireJobId(old, ends.oldTapId)] : [])];
 }
 
+/**
+ * Applies `hire` to `x` in place and says what the change takes away; null when the record is
+ * not this event's to change. Pure: run once on a copy to learn what to take away first, then
+ * again inside the record's compare-and-set.
+ */
+function applyUpdate(x: OnboardingRecord, current: OnboardingRecord, hire: HireData, job: ApplyHireEventJob, now: Date, ports: WorkflowPorts): Ends | null {
+  const ends: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
+  if (x.onboardingId !== current.onboardingId || isOlder(job, x.lastEvent) || x.lastEvent.eventId === job.eventId) return null;
+  const old = x.hire;
+  const lower = (s?: string) => s?.toLowerCase();
+  const upnChanged = lower(old.userPrincipalName) !== lower(hire.userPrincipalName);
+  const managerChanged = lower(old.managerUserPrincipalName) !== lower(hire.managerUserPrincipalName);
+  const deviceChanged = lower(old.deviceId) !== lower(hire.deviceId);
+  // Compared as what they mean, not as sent: HR systems often send the whole hire on every
+  // update, and "08:00" spelled out where the default applied, or a zone's other name
+  // (Asia/Calcutta, Asia/Kolkata), must not revoke a pass the manager may already hold.
+  const planChanged =
+    old.startDate !== hire.startDate ||
+    activationFor(old, ports.settings).getTime() !== activationFor(hire, ports.settings).getTime() ||
+    old.tap?.lifetimeMinutes !== hire.tap?.lifetimeMinutes ||
+    (old.tap?.isUsableOnce ?? false) !== (hire.tap?.isUsableOnce ?? false);
+  x.hire = hire;
+  x.lastEvent = lastEventOf(job);
+  x.updatedAt = now.toISOString();
+  if (x.expiry) {
+    // The pass was issued and has expired: this onboarding is over. A routine HR change now
+    // must not mint a fresh pass for whoever is manager today; ops can re-issue on purpose.
+    ends.changes.push('recorded after the pass expired: no new pass (ops can re-issue)');
+    return ends;
+  }
+
+  let bump = false;
+  if (upnChanged) {
+    ends.changes.push('userPrincipalName');
+    x.steps.user = { state: 'pending' };
+    x.steps.membership = { state: 'pending' };
+    // The pass belongs to the old account: it goes.
+    if (x.tap || x.tapCreateInFlight) bump = true;
+    x.entra = { deviceObjectId: x.entra.deviceObjectId, deviceTrustType: x.entra.deviceTrustType, deviceOsVersion: x.entra.deviceOsVersion, deviceIsManaged: x.entra.deviceIsManaged };
+  }
+  if (managerChanged) {
+    ends.changes.push('manager');
+    x.steps.user = { state: 'pending' };
+    if (x.reveal?.state === 'revealed') bump = true; // the old manager has seen it: a fresh pass
+    else if (x.notice.state !== 'pending') {
+      if (x.reveal?.state === 'active') ends.revokeLinks.push(x.reveal.tokenHash);
+      x.reveal = null;
+      x.notice = { state: 'pending' };
+      x.steps.notice = { state: 'pending' };
+    }
+  }
+  if (deviceChanged) {
+    ends.changes.push('deviceId');
+    x.steps.device = { state: 'pending' };
+    x.entra = { ...x.entra, deviceObjectId: undefined, deviceTrustType: undefined, deviceOsVersion: undefined, deviceIsManaged: undefined };
+    x.warnings = x.warnings.filter((w) => !w.startsWith('device runs Windows'));
+  }
+  if (planChanged) {
+    ends.changes.push('activation plan');
+    x.activationAt = activationFor(hire, ports.settings).toISOString();
+    bump = true;
+  }
+  if (bump) {
+    ends.oldGeneration = x.generation;
+    x.generation += 1;
+    revokeIssued(x, upnChanged ? 'the hire\'s account changed' : planChanged ? 'the activation plan changed' : 'a new manager gets a fresh pass', ends);
+  }
+  const changed = ends.changes.length > 0;
+  if (x.status === 'failed' || x.status === 'needs_attention') {
+    // An update is a chance to fix what stopped: failed steps run again.
+    for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
+      if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
+    }
+    if (x.attention?.condition !== 'notice-unknown' || bump) x.attention = null;
+    if (!x.attention) x.status = 'in_progress';
+  } else if (bump || (changed && x.notice.state === 'pending')) {
+    x.status = 'in_progress';
+  }
+  return ends;
+}
+
+/**
+ * Ends the links and drops the sealed passcodes a change takes away. Done before the record
+ * write (and again after it, for what a reveal in between changed; both calls are idempotent):
+ * a crash between the two then leaves no old link usable, since a re-run of the event finds it
+ * applied and only adds its follow-ups, and a reveal cannot slip in after the record moved on.
+ */
+async function takeAway(ports: WorkflowPorts, employeeId: string, ends: Ends, at: Date): Promise<void> {
+  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', at);
+  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(employeeId, tapId);
+}
+
+const copyOf = (r: OnboardingRecord): OnboardingRecord => JSON.parse(JSON.stringify(r)) as OnboardingRecord;
+
 async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: HireData, job: ApplyHireEventJob): Promise<JobOutcome> {
   const now = ports.clock.now();
+  const preview = applyUpdate(copyOf(current), current, hire, job, now, ports);
+  if (preview) await takeAway(ports, current.employeeId, preview, now);
   let ends: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
   const written = await ports.store.update(current.employeeId, (x) => {
-    ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
-    if (x.onboardingId !== current.onboardingId || isOlder(job, x.lastEvent) || x.lastEvent.eventId === job.eventId) return null;
-    const old = x.hire;
-    const lower = (s?: string) => s?.toLowerCase();
-    const upnChanged = lower(old.userPrincipalName) !== lower(hire.userPrincipalName);
-    const managerChanged = lower(old.managerUserPrincipalName) !== lower(hire.managerUserPrincipalName);
-    const deviceChanged = lower(old.deviceId) !== lower(hire.deviceId);
-    // Compared as what they mean, not as sent: HR systems often send the whole hire on every
-    // update, and "08:00" spelled out where the default applied, or a zone's other name
-    // (Asia/Calcutta, Asia/Kolkata), must not revoke a pass the manager may already hold.
-    const planChanged =
-      old.startDate !== hire.startDate ||
-      activationFor(old, ports.settings).getTime() !== activationFor(hire, ports.settings).getTime() ||
-      old.tap?.lifetimeMinutes !== hire.tap?.lifetimeMinutes ||
-      (old.tap?.isUsableOnce ?? false) !== (hire.tap?.isUsableOnce ?? false);
-    x.hire = hire;
-    x.lastEvent = lastEventOf(job);
-    x.updatedAt = now.toISOString();
-
-    let bump = false;
-    if (upnChanged) {
-      ends.changes.push('userPrincipalName');
-      x.steps.user = { state: 'pending' };
-      x.steps.membership = { state: 'pending' };
-      // The pass belongs to the old account: it goes.
-      if (x.tap || x.tapCreateInFlight) bump = true;
-      x.entra = { deviceObjectId: x.entra.deviceObjectId, deviceTrustType: x.entra.deviceTrustType, deviceOsVersion: x.entra.deviceOsVersion, deviceIsManaged: x.entra.deviceIsManaged };
-    }
-    if (managerChanged) {
-      ends.changes.push('manager');
-      x.steps.user = { state: 'pending' };
-      if (x.reveal?.state === 'revealed') bump = true; // the old manager has seen it: a fresh pass
-      else if (x.notice.state !== 'pending') {
-        if (x.reveal?.state === 'active') ends.revokeLinks.push(x.reveal.tokenHash);
-        x.reveal = null;
-        x.notice = { state: 'pending' };
-        x.steps.notice = { state: 'pending' };
-      }
-    }
-    if (deviceChanged) {
-      ends.changes.push('deviceId');
-      x.steps.device = { state: 'pending' };
-      x.entra = { ...x.entra, deviceObjectId: undefined, deviceTrustType: undefined, deviceOsVersion: undefined, deviceIsManaged: undefined };
-      x.warnings = x.warnings.filter((w) => !w.startsWith('device runs Windows'));
-    }
-    if (planChanged) {
-      ends.changes.push('activation plan');
-      x.activationAt = activationFor(hire, ports.settings).toISOString();
-      bump = true;
-    }
-    if (bump) {
-      ends.oldGeneration = x.generation;
-      x.generation += 1;
-      revokeIssued(x, upnChanged ? 'the hire\'s account changed' : planChanged ? 'the activation plan changed' : 'a new manager gets a fresh pass', ends);
-    }
-    const changed = ends.changes.length > 0;
-    if (x.status === 'failed' || x.status === 'needs_attention') {
-      // An update is a chance to fix what stopped: failed steps run again.
-      for (const name of Object.keys(x.steps) as (keyof typeof x.steps)[]) {
-        if (x.steps[name].state === 'failed') x.steps[name] = { state: 'pending' };
-      }
-      if (x.attention?.condition !== 'notice-unknown' || bump) x.attention = null;
-      if (!x.attention) x.status = 'in_progress';
-    } else if (bump || (changed && x.notice.state === 'pending')) {
-      x.status = 'in_progress';
-    }
+    const applied = applyUpdate(x, current, hire, job, now, ports);
+    if (!applied) return null;
+    ends = applied;
     return x;
   });
   if (!written) return applyHireEvent(ports, job);
@@ -240,14 +303,14 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
     return applyHireEvent(ports, job);
   }
   const at = ports.clock.now();
-  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', at);
-  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(written.employeeId, tapId);
+  await takeAway(ports, written.employeeId, ends, at);
   await auditFor(ports, written, 'event.applied', 'success', {
     eventId: job.eventId,
     detail: ends.changes.length ? `changed: ${ends.changes.join(', ')}${ends.oldGeneration !== null ? `; re-planned as generation ${written.generation}` : ''}` : 'no change',
   });
   if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by an HR change' });
-  return { followUps: [prepareJob(written, job.seq)], removeJobIds: jobsOf(written, ends) };
+  // An expired onboarding is over: nothing to prepare.
+  return { followUps: written.expiry ? [] : [prepareJob(written, job.seq)], removeJobIds: jobsOf(written, ends) };
 }
 
 async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: ApplyHireEventJob, reason?: string): Promise<JobOutcome> {
@@ -257,6 +320,10 @@ async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: Appl
     return nothing('already cancelled');
   }
   const now = ports.clock.now();
+  // What the cancellation takes away goes first (takeAway above says why).
+  const preview: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: current.generation };
+  revokeIssued(copyOf(current), 'the hire was cancelled', preview);
+  await takeAway(ports, current.employeeId, preview, now);
   let ends: Ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: null };
   const written = await ports.store.update(current.employeeId, (x) => {
     ends = { revokeLinks: [], dropPasscodes: [], changes: [], oldGeneration: x.generation };
@@ -272,8 +339,7 @@ async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: Appl
     return x;
   });
   if (!written || written.lastEvent.eventId !== job.eventId) return applyHireEvent(ports, job);
-  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', now);
-  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(written.employeeId, tapId);
+  await takeAway(ports, written.employeeId, ends, now);
   await auditFor(ports, written, 'onboarding.cancelled', 'success', { eventId: job.eventId, detail: reason ? `reason: ${reason}` : 'cancelled by HR' });
   if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by the cancellation' });
   return {

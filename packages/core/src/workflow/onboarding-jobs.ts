@@ -1,7 +1,7 @@
 import type { OnboardingRecord } from '../domain/onboarding';
 import { WaitingError } from '../errors';
 import type { OnboardingJob, OpsActionJob } from '../jobs/job-catalog';
-import { StepError, activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, type JobOutcome } from './follow-ups';
+import { StepError, activateJob, activateJobId, expireJob, expireJobId, inStep, nothing, prepareJob, type JobOutcome } from './follow-ups';
 import type { OnboardingRef, WorkflowPorts } from './ports';
 import { CANCEL_INCOMPLETE_PREFIX } from './failure-policy';
 import { auditFor, isSettled, loadCurrent, removeWarningsStartingWith, updateCurrent } from './record-ops';
@@ -127,6 +127,8 @@ async function opsTarget(ports: WorkflowPorts, job: OpsActionJob, action: 'retry
   return { employeeId: r.employeeId, onboardingId: r.onboardingId, generation: r.generation };
 }
 
+const reissueSeq = (job: OpsActionJob): string => `reissue-${job.requestedAt}`;
+
 /** Ops retry: failed steps go back to pending and the workflow resumes from the first open one. */
 export async function runRetry(ports: WorkflowPorts, job: OpsActionJob): Promise<JobOutcome> {
   const ref = await opsTarget(ports, job, 'retry');
@@ -159,12 +161,26 @@ export async function runReissue(ports: WorkflowPorts, job: OpsActionJob): Promi
   const seen = await ports.store.get(job.employeeId);
   if (seen && seen.onboardingId === job.onboardingId && seen.lastReissue?.requestedAt === job.requestedAt && seen.lastReissue.generation === seen.generation) {
     const next = { employeeId: seen.employeeId, onboardingId: seen.onboardingId, generation: seen.generation };
-    return { followUps: [activateJob(next, new Date(seen.activationAt), now)], removeJobIds: [], note: `generation ${next.generation} (resumed)` };
+    return { followUps: [prepareJob(next, reissueSeq(job))], removeJobIds: [], note: `generation ${next.generation} (resumed)` };
   }
   const ref = await opsTarget(ports, job, 'reissue');
   if (!ref) return nothing('re-issue no longer applies');
+  if (ref.generation > job.generation) {
+    // Since the click, a re-issue (a double click, a second tab) or an HR change already made
+    // a new pass, link and notice: this request's intent is met, and another would revoke
+    // the link the manager just got.
+    await auditFor(ports, ref, 'ops.reissue.skipped', 'skipped', {
+      actor: job.actor,
+      detail: `re-issue requested at ${job.requestedAt} for generation ${job.generation}; the onboarding is at generation ${ref.generation} already`,
+    });
+    return nothing('re-issue already done');
+  }
   const old = await loadCurrent(ports, ref);
   const next = { ...ref, generation: ref.generation + 1 };
+  // The old link and its passcode go before the record moves on, so that no crash between the
+  // two leaves the old link usable, and a reveal cannot record itself on the new generation.
+  if (old.reveal?.state === 'active') await ports.links.end(old.reveal.tokenHash, 'revoked', now);
+  if (old.tap) await ports.links.dropPasscode(job.employeeId, old.tap.id);
   await updateCurrent(ports, ref, (x) => {
     x.generation = next.generation;
     x.lastReissue = { requestedAt: job.requestedAt, generation: next.generation };
@@ -187,15 +203,15 @@ export async function runReissue(ports: WorkflowPorts, job: OpsActionJob): Promi
     x.attention = null;
     x.status = 'in_progress';
   });
-  if (old.reveal?.state === 'active') await ports.links.end(old.reveal.tokenHash, 'revoked', now);
-  if (old.tap) await ports.links.dropPasscode(job.employeeId, old.tap.id);
   await auditFor(ports, ref, 'ops.reissue.started', 'info', {
     actor: job.actor,
     detail: `re-issue requested at ${job.requestedAt}; generation ${next.generation}${old.reveal?.state === 'active' ? '; old link revoked' : ''}`,
   });
   return {
-    // Before the activation instant the new pass waits for it, like the first one would have.
-    followUps: [activateJob(next, new Date(old.activationAt), now)],
+    // Through prepare: steps 1–4 that had not finished (a user not provisioned yet, a device
+    // awaited) go on now, not on the first day; before the instant the new pass waits for it,
+    // like the first one would have, and past it the pass is issued at once.
+    followUps: [prepareJob(next, reissueSeq(job))],
     removeJobIds: [activateJobId(ref), ...(old.tap ? [expireJobId(ref, old.tap.id)] : [])],
     note: `generation ${next.generation}`,
   };

@@ -40,8 +40,11 @@ export async function revealPasscode(ctx: ApiContext, token: string, log: Fastif
 async function recordReveal(ctx: ApiContext, link: RevealLink, now: Date): Promise<void> {
   const revealedAt = link.endedAt ?? now.toISOString();
   await ctx.onboardings.update(link.employeeId, (r) => {
-    if (r.onboardingId !== link.onboardingId) return null;
-    if (r.reveal && r.reveal.tokenHash !== link.tokenHash) return null;
+    // Only the record's current link: one a re-issue or an HR change has just replaced (the
+    // reveal won the race with its revocation) is audited below but does not mark the new
+    // generation revealed, whose own link is still unopened.
+    if (r.onboardingId !== link.onboardingId || r.generation !== link.generation) return null;
+    if (r.reveal?.tokenHash !== link.tokenHash) return null;
     r.reveal = { tokenHash: link.tokenHash, state: 'revealed', revealedAt };
     if (r.status !== 'cancelled') r.status = 'revealed';
     r.updatedAt = now.toISOString();
