@@ -42,6 +42,8 @@ export function describeBudget(run: RunResult, b: CpuBudget): string {
   return (
     `CPU per onboarding: workers ${run.workerCpuMsPerOnboarding} + simulator ${run.simCpuMsPerOnboarding} + Redis ${run.redisCpuMsPerOnboarding} + harness ${run.harnessCpuMsPerOnboarding} = ${b.totalMsPerOnboarding} ms. ` +
     `On ${b.cores} cores that caps the drain at ${b.ceilingPerSecond}/s = ${b.ceilingToBound} of the bound (the drain reached ${Math.round(b.drainToCeiling * 100)} % of that cap). ` +
-    `${b.targetRatio} of the bound needs the workers at ${b.workerMsForTarget} ms per onboarding or less, the rest as measured`
+    (b.workerMsForTarget > 0
+      ? `${b.targetRatio} of the bound needs the workers at ${b.workerMsForTarget} ms per onboarding or less, the rest as measured`
+      : `${b.targetRatio} of the bound cannot be reached on ${b.cores} cores even by workers that spend nothing: the simulator, Redis and the harness alone need more than its budget of ${Number(((b.cores * 1000) / (b.targetRatio * (b.ceilingPerSecond / b.ceilingToBound))).toFixed(2))} ms per onboarding`)
   );
 }
