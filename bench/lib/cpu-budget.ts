@@ -18,6 +18,8 @@ export interface CpuBudget {
   drainToCeiling: number;
   /** The most the workers may spend per onboarding for `targetRatio` of the bound, the others' CPU as measured. */
   workerMsForTarget: number;
+  /** All the CPU per onboarding, every process together, that `targetRatio` of the bound allows. */
+  totalMsForTarget: number;
   targetRatio: number;
 }
 
@@ -34,6 +36,7 @@ export function cpuBudget(run: RunResult, bound: number, targetRatio: number): C
     ceilingToBound: round(ceiling / bound, 3),
     drainToCeiling: round(run.onboardingsPerSecond / ceiling, 3),
     workerMsForTarget: round((cores * 1000) / (targetRatio * bound) - others),
+    totalMsForTarget: round((cores * 1000) / (targetRatio * bound)),
     targetRatio,
   };
 }
@@ -44,6 +47,6 @@ export function describeBudget(run: RunResult, b: CpuBudget): string {
     `On ${b.cores} cores that caps the drain at ${b.ceilingPerSecond}/s = ${b.ceilingToBound} of the bound (the drain reached ${Math.round(b.drainToCeiling * 100)} % of that cap). ` +
     (b.workerMsForTarget > 0
       ? `${b.targetRatio} of the bound needs the workers at ${b.workerMsForTarget} ms per onboarding or less, the rest as measured`
-      : `${b.targetRatio} of the bound cannot be reached on ${b.cores} cores even by workers that spend nothing: the simulator, Redis and the harness alone need more than its budget of ${Number(((b.cores * 1000) / (b.targetRatio * (b.ceilingPerSecond / b.ceilingToBound))).toFixed(2))} ms per onboarding`)
+      : `${b.targetRatio} of the bound cannot be reached on ${b.cores} cores even by workers that spend nothing: the simulator, Redis and the harness alone need more than its budget of ${b.totalMsForTarget} ms per onboarding`)
   );
 }
