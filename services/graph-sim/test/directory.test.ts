@@ -146,6 +146,37 @@ describe('groups and devices', () => {
     }
   });
 
+  it('adding or removing a device member needs a device write permission besides the group one (403 with Device.Read.All)', async () => {
+    const weak = tenantWithApp(['GroupMember.ReadWrite.All', 'Device.Read.All', 'User.Read.All']);
+    const other = await withSim({ tenant: weak.tenant });
+    try {
+      const c = graphClient(other, weak.appId, weak.secret);
+      const dev = deviceObjectId(other, JANE_DEVICE_ID);
+      const group = other.webSignInDeviceGroupId;
+      const err = await graphError(c.api(`/groups/${group}/members/$ref`).post(ref('directoryObjects', dev)));
+      expect(err.statusCode).toBe(403);
+      expect(err.code).toBe('Authorization_RequestDenied');
+      expect(other.control.groupMembers(group)).not.toContain(dev);
+      // A user member needs only the group permission.
+      await c.api(`/groups/${group}/members/$ref`).post(ref('directoryObjects', userId(other, JANE)));
+      expect(other.control.groupMembers(group)).toContain(userId(other, JANE));
+      other.control.addGroupMember(group, dev);
+      expect((await graphError(c.api(`/groups/${group}/members/${dev}/$ref`).delete())).statusCode).toBe(403);
+    } finally {
+      await other.close();
+    }
+    const strong = tenantWithApp(['GroupMember.ReadWrite.All', 'Device.ReadWrite.All']);
+    const third = await withSim({ tenant: strong.tenant });
+    try {
+      const c = graphClient(third, strong.appId, strong.secret);
+      const dev = deviceObjectId(third, JANE_DEVICE_ID);
+      await c.api(`/groups/${sim.tapPilotGroupId}/members/$ref`).post(ref('directoryObjects', dev));
+      expect(third.control.groupMembers(sim.tapPilotGroupId)).toContain(dev);
+    } finally {
+      await third.close();
+    }
+  });
+
   it('finds the Intune managed device by azureADDeviceId and records syncDevice (204)', async () => {
     const c = graphClient(sim);
     const res = await c.api('/deviceManagement/managedDevices').filter(`azureADDeviceId eq '${JANE_DEVICE_ID}'`).get();

@@ -78,7 +78,7 @@ describe('users', () => {
     expect(s.devices.some((d) => d.operatingSystemVersion.startsWith('10.0.19045.'))).toBe(true);
     expect(s.devices.some((d) => d.operatingSystem !== 'Windows')).toBe(true);
     expect(s.apps[0]?.roles.sort()).toEqual([
-      'Device.Read.All', 'DeviceManagementConfiguration.ReadWrite.All', 'DeviceManagementManagedDevices.PrivilegedOperations.All',
+      'Device.ReadWrite.All', 'DeviceManagementConfiguration.ReadWrite.All', 'DeviceManagementManagedDevices.PrivilegedOperations.All',
       'DeviceManagementManagedDevices.Read.All', 'Domain.Read.All', 'GroupMember.ReadWrite.All', 'Mail.Send', 'Policy.Read.All',
       'User.Read.All', 'UserAuthenticationMethod.ReadWrite.All',
     ]);

@@ -18,9 +18,9 @@ export const WORKFLOW_PERMISSIONS = [
     why: 'add the hire to the TAP pilot group and the device to the Web Sign-in group; undo it on cancel',
   },
   {
-    permission: 'Device.Read.All',
-    calls: ["GET /devices?$filter=deviceId eq '…'"],
-    why: 'check the device is Entra joined Windows with a recent enough build',
+    permission: 'Device.ReadWrite.All',
+    calls: ["GET /devices?$filter=deviceId eq '…'", 'POST /groups/{id}/members/$ref for a device', 'DELETE …/members/{device id}/$ref'],
+    why: 'check the device is Entra joined Windows with a recent enough build; with GroupMember.ReadWrite.All, add the device to the Web Sign-in group (Graph asks for both)',
   },
   {
     permission: 'UserAuthMethod-TAP.ReadWrite.All',

@@ -29,11 +29,14 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = [
     why: 'add the hire to the TAP pilot group and the device to the Web Sign-in group (and undo it on cancel)',
   },
   {
-    permission: 'Device.Read.All',
-    acceptedInstead: ['Device.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    // Not Device.Read.All: adding a device to a group, and removing it, takes a device write
+    // permission besides GroupMember.ReadWrite.All (the add/remove member references list
+    // "GroupMember.ReadWrite.All and Device.ReadWrite.All" for a device member).
+    permission: 'Device.ReadWrite.All',
+    acceptedInstead: ['Directory.ReadWrite.All'],
     usedBy: ['worker'],
-    calls: ["GET /devices?$filter=deviceId eq '…'"],
-    why: 'find the hire’s device and check it is Entra joined and runs a Web Sign-in capable Windows build',
+    calls: ["GET /devices?$filter=deviceId eq '…'", 'POST /groups/{id}/members/$ref (a device)', 'DELETE /groups/{id}/members/{device id}/$ref'],
+    why: 'find the hire’s device and check it is Entra joined and runs a Web Sign-in capable Windows build; with GroupMember.ReadWrite.All, add it to the Web Sign-in group (and remove it on cancel)',
   },
   {
     // The narrower permission first: the broader one could change every method of every user.

@@ -36,6 +36,17 @@ function checkWritable(ctx: RouteContext, g: GroupRecord): void {
   if (g.def.isAssignableToRole && !P.roleAssignableGroupWrite.some((r) => ctx.req.roles.includes(r))) throw denied();
 }
 
+const OBJECT_DELETE = {
+  user: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  device: ['Device.ReadWrite.All', 'Directory.ReadWrite.All'],
+  group: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+} as const;
+
+/** A device member needs a device write permission besides the group's (P.deviceMemberWrite). */
+function checkMemberWrite(ctx: RouteContext, memberId: string): void {
+  if (ctx.state.objectType(memberId) === 'device' && !P.deviceMemberWrite.some((p) => ctx.req.roles.includes(p))) throw denied();
+}
+
 function parseRef(ctx: RouteContext): string {
   const body = readObject(ctx.req.body ?? {}, { type: 'microsoft.graph.directoryObject', props: {} }, 'Request_BadRequest');
   const ref = body['@odata.id'];
@@ -94,6 +105,7 @@ export const groupRoutes: Route[] = [
       const g = requireGroup(ctx);
       const id = parseRef(ctx);
       checkWritable(ctx, g);
+      checkMemberWrite(ctx, id);
       if (ctx.state.isDirectMember(g.def.id, id)) throw badRequest(ALREADY_MEMBER_MESSAGE);
       ctx.state.addMember(g.def.id, id);
       return noContent();
@@ -108,6 +120,7 @@ export const groupRoutes: Route[] = [
       const g = requireGroup(ctx);
       const id = ctx.params.memberId as string;
       checkWritable(ctx, g);
+      checkMemberWrite(ctx, id);
       if (!ctx.state.isDirectMember(g.def.id, id)) throw notFound(id);
       ctx.state.removeMember(g.def.id, id);
       return noContent();
@@ -124,6 +137,9 @@ export const groupRoutes: Route[] = [
       const id = ctx.params.memberId as string;
       const type = ctx.state.objectType(id);
       if (!type) throw notFound(id);
+      // Deleting an object takes the write permission of its own kind: Device.ReadWrite.All
+      // deletes devices, not users.
+      if (!OBJECT_DELETE[type].some((p) => ctx.req.roles.includes(p))) throw denied();
       if (type === 'user') ctx.state.users.delete(id);
       else if (type === 'device') ctx.state.devices.delete(id);
       else ctx.state.groups.delete(id);

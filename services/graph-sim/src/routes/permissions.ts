@@ -9,6 +9,12 @@ export const P = {
   groupMemberWrite: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   objectDelete: ['User.ReadWrite.All', 'Device.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   deviceRead: ['Device.Read.All', 'Device.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  /**
+   * Adding a device to a group, or removing it, takes this as well as groupMemberWrite: the
+   * "add member" and "remove member" references list "GroupMember.ReadWrite.All and
+   * Device.ReadWrite.All" for a device member.
+   */
+  deviceMemberWrite: ['Device.ReadWrite.All', 'Directory.ReadWrite.All'],
   tapRead: ['UserAuthMethod-TAP.Read.All', 'UserAuthMethod-TAP.ReadWrite.All', 'UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'],
   tapWrite: ['UserAuthMethod-TAP.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite.All'],
   authPolicyRead: ['Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod', 'Policy.Read.AuthenticationMethod'],
