@@ -16,7 +16,7 @@ export type { ThrottleConfig } from './throttle';
 export type { RequestLogEntry } from './core';
 export type { MailRecord, NotificationRecord, SyncRecord, TapRecord } from './tenant/state';
 export { ALREADY_MEMBER_MESSAGE } from './routes/groups';
-export { POLICY_REFUSAL_MESSAGE, lifetimeMessage } from './tenant/tap';
+export { POLICY_REFUSAL_MESSAGE, TAP_START_IN_PAST_MESSAGE, lifetimeMessage } from './tenant/tap';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data', 'graph-sim');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POLICY_REFUSAL_MESSAGE, startGraphSim, type GraphSim } from '@hirepass/graph-sim';
+import { POLICY_REFUSAL_MESSAGE, TAP_START_IN_PAST_MESSAGE, startGraphSim, type GraphSim } from '@hirepass/graph-sim';
 import { JANE, graphClient, graphError, tenantWithApp, userId, withSim } from './helpers';
 
 const PRIYA = 'priya.patel@contoso.com';
@@ -113,6 +113,18 @@ describe('Temporary Access Pass', () => {
     await c.api(taps(PRIYA)).post({});
     sim.control.setTapPolicy({ state: 'disabled' });
     expect((await c.api(taps(PRIYA)).get()).value[0]).toMatchObject({ isUsable: false, methodUsabilityReason: 'DisabledByPolicy' });
+  });
+
+  it('refuses a start in the past (400), and starts a pass without startDateTime at once', async () => {
+    const c = graphClient(sim);
+    const past = await graphError(c.api(taps(PRIYA)).post({ startDateTime: new Date(Date.now() - 5_000).toISOString() }));
+    expect(past.statusCode).toBe(400);
+    expect(past.message).toBe(TAP_START_IN_PAST_MESSAGE);
+    expect(sim.control.taps(PRIYA)).toEqual([]);
+    const before = Date.now();
+    const now = await c.api(taps(PRIYA)).post({ lifetimeInMinutes: 60 });
+    expect(Date.parse(now.startDateTime)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(now).toMatchObject({ isUsable: true });
   });
 
   it('refuses unknown or mistyped properties (strict bodies)', async () => {

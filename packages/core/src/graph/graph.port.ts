@@ -70,7 +70,12 @@ export interface IssuedTap extends TapMethod {
 }
 
 export interface CreateTapRequest {
-  startDateTime: string;
+  /**
+   * Left out for a pass usable at once: Graph refuses a start in the past ("Invalid
+   * StartDateTime specified. It can not be a time in the past."), and "now" as the worker sees
+   * it is already past when the request arrives.
+   */
+  startDateTime?: string;
   lifetimeInMinutes: number;
   isUsableOnce: boolean;
 }

@@ -82,7 +82,7 @@ describe('msgraph adapter against the simulator', () => {
   it('creates, lists and deletes a TAP; only the create answer holds the passcode', async () => {
     await graph.addGroupMember(sim.tapPilotGroupId, JANE_ID);
     expect((await graph.getTapPolicy()).state).toBe('enabled');
-    const tap = await graph.createTemporaryAccessPass(JANE_ID, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    const tap = await graph.createTemporaryAccessPass(JANE_ID, { lifetimeInMinutes: 60, isUsableOnce: false });
     expect(tap.temporaryAccessPass).toBe(sim.control.taps(JANE_ID).find((t) => t.id === tap.id)?.passcode);
     expect(tap.requestId).toBeTruthy();
     const listed = await graph.listTemporaryAccessPasses(JANE_ID);
@@ -142,7 +142,7 @@ describe('msgraph adapter against the simulator', () => {
   it('maps the TAP policy refusal to WaitingError(tap-policy-replication)', async () => {
     // Jane is not in the pilot group the policy targets.
     const err = await graph
-      .createTemporaryAccessPass(JANE_ID, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false })
+      .createTemporaryAccessPass(JANE_ID, { lifetimeInMinutes: 60, isUsableOnce: false })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitingError);
     expect((err as WaitingError).condition).toBe('tap-policy-replication');

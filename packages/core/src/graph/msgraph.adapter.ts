@@ -281,7 +281,7 @@ class MsGraphGateway implements GraphGateway, TenantGateway {
   }
 
   async createTemporaryAccessPass(userId: string, req: CreateTapRequest): Promise<IssuedTap> {
-    const body = { startDateTime: req.startDateTime, lifetimeInMinutes: req.lifetimeInMinutes, isUsableOnce: req.isUsableOnce };
+    const body = { ...(req.startDateTime ? { startDateTime: req.startDateTime } : {}), lifetimeInMinutes: req.lifetimeInMinutes, isUsableOnce: req.isUsableOnce };
     const r = await this.#run('create TAP', (c) =>
       this.#batchable(`/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`, c).post(body) as Promise<TemporaryAccessPassAuthenticationMethod>,
     );

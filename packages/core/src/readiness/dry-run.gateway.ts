@@ -40,7 +40,7 @@ export function withDryRun(graph: GraphGateway, log: DryRunLog): GraphGateway {
       return {
         id: `dry-run-${randomUUID()}`,
         createdDateTime: new Date().toISOString(),
-        startDateTime: req.startDateTime,
+        startDateTime: req.startDateTime ?? new Date().toISOString(),
         lifetimeInMinutes: req.lifetimeInMinutes,
         isUsableOnce: req.isUsableOnce,
         isUsable: false,

@@ -64,6 +64,8 @@ export interface TapRequest {
   isUsableOnce?: boolean;
 }
 
+export const TAP_START_IN_PAST_MESSAGE = 'Invalid StartDateTime specified. It can not be a time in the past.';
+
 export function createTap(state: TenantState, user: UserDefinition, req: TapRequest): TapRecord {
   const behaviour = state.def.behaviour ?? {};
   if (user.userType === 'Guest') {
@@ -86,6 +88,10 @@ export function createTap(state: TenantState, user: UserDefinition, req: TapRequ
     isUsableOnce = true;
   }
   const now = state.clock.iso();
+  if (req.startDateTime !== undefined && Date.parse(req.startDateTime) < Date.parse(now) - (behaviour.tapStartPastToleranceMs ?? 0)) {
+    // Observed answer (msgraph-sdk-dotnet#2724); how much slack Entra allows is unverified.
+    throw new GraphError(400, 'badRequest', TAP_START_IN_PAST_MESSAGE);
+  }
   const previous = currentTap(state, user.id);
   if (previous) {
     previous.current = false;

@@ -153,6 +153,8 @@ export interface BehaviourDefinition {
   tapPolicyRefusalCode?: string;
   /** Policy isUsableOnce true and a request for a multi-use pass: 'coerce' (create one-time) or 'reject' (400). */
   oneTimePolicy?: 'coerce' | 'reject';
+  /** How far in the past a TAP's startDateTime may be before the create is refused (400); default 0. */
+  tapStartPastToleranceMs?: number;
 }
 
 export interface TenantDefinition {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../clock';
 import { PermanentError, WaitingError } from '../../errors';
 import type { OnboardingJob } from '../../jobs/job-catalog';
 import type { WorkflowPorts } from '../ports';
@@ -27,6 +28,22 @@ const creates = (h: Harness) =>
   h.sim.control.requests().filter((r) => r.method === 'POST' && r.path.includes('temporaryAccessPassMethods')).length;
 
 describe('issue-tap step', () => {
+  it('sends no startDateTime for a pass due now (Graph refuses one in the past), and the activation instant for one ahead', async () => {
+    // The worker's clock 30 s behind Graph's: a "now" it sent would be in the past on arrival.
+    const behind = h.ports({ clock: new ManualClock(Date.now() - 30_000) });
+    const due = await prepared(behind);
+    await issueTap(behind, due);
+    expect((await behind.store.get(due.employeeId))!.steps.tap.state).toBe('done');
+
+    const soon = new Date(Date.now() + 10 * 60_000);
+    const ahead = h.ports({ clock: new ManualClock(Date.now()) });
+    const later = await prepared(ahead, { userPrincipalName: 'priya.patel@contoso.com', startDate: soon.toISOString().slice(0, 10), activationTime: soon.toISOString().slice(11, 16) });
+    await issueTap(ahead, later);
+    const r = (await ahead.store.get(later.employeeId))!;
+    expect(r.tap!.startDateTime).toBe(r.activationAt);
+    expect(h.sim.control.taps('priya.patel@contoso.com').find((t) => t.id === r.tap!.id)?.startDateTime).toBe(r.activationAt);
+  });
+
   it('issues one TAP, sealed, however often it runs', async () => {
     const ports = h.ports();
     const ref = await prepared(ports);
@@ -54,7 +71,7 @@ describe('issue-tap step', () => {
     const ref = await prepared(ports);
     // The earlier attempt: bracket set, pass created at Graph, answer lost.
     await ports.store.update(ref.employeeId, (r) => ({ ...r, tapCreateInFlight: { generation: ref.generation, startedAt: new Date().toISOString() } }));
-    const lost = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    const lost = await h.graph.createTemporaryAccessPass(JANE.id, { lifetimeInMinutes: 60, isUsableOnce: false });
 
     await issueTap(ports, ref);
     await issueTap(ports, ref);
@@ -73,7 +90,7 @@ describe('issue-tap step', () => {
   it('deletes a pass it did not issue before creating its own', async () => {
     const ports = h.ports();
     const ref = await prepared(ports);
-    const other = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    const other = await h.graph.createTemporaryAccessPass(JANE.id, { lifetimeInMinutes: 60, isUsableOnce: false });
     await issueTap(ports, ref);
     const audit = await ports.audit.forEmployee(ref.employeeId);
     expect(audit.filter((a) => a.action === 'tap.deleted-previous').map((a) => a.detail)).toEqual([expect.stringContaining(other.id)]);
@@ -125,7 +142,7 @@ describe('issue-tap step', () => {
     const ports = h.ports();
     const ref = await prepared(ports);
     await ports.store.update(ref.employeeId, (r) => ({ ...r, tapCreateInFlight: { generation: ref.generation, startedAt: new Date().toISOString() } }));
-    const made = await h.graph.createTemporaryAccessPass(JANE.id, { startDateTime: new Date().toISOString(), lifetimeInMinutes: 60, isUsableOnce: false });
+    const made = await h.graph.createTemporaryAccessPass(JANE.id, { lifetimeInMinutes: 60, isUsableOnce: false });
     await ports.links.sealPasscode(ref.employeeId, made.id, ports.cipher.encrypt(made.temporaryAccessPass, { employeeId: ref.employeeId, tapId: made.id }), new Date(Date.now() + 3_600_000));
     await issueTap(ports, ref);
     expect(creates(h)).toBe(1); // the earlier attempt's, none since

@@ -29,6 +29,9 @@ const SPENT = new Set(['Expired', 'OneTimeUsed']);
  * Concurrency: the worker runs one job per employee at a time (an employee lease), so two
  * attempts never create at once; the CAS on the record is the second line.
  */
+/** A start at most this far ahead is not sent: the pass is usable at once instead. */
+const START_AHEAD_MS = 60_000;
+
 export async function issueTap(ports: WorkflowPorts, ref: OnboardingRef): Promise<void> {
   const r = await loadCurrent(ports, ref);
   if (await alreadyIssued(ports, r, ref)) return;
@@ -57,11 +60,14 @@ export async function issueTap(ports: WorkflowPorts, ref: OnboardingRef): Promis
   });
   const activationAt = new Date(r.activationAt);
   const start = activationAt.getTime() > now.getTime() ? activationAt : now;
+  // A start a little ahead (the job ran a moment early) or already past is left to Graph:
+  // usable at once. Graph refuses a start in the past, and one sent as "now" is past on arrival.
+  const sendStart = start.getTime() - now.getTime() > START_AHEAD_MS;
 
   let issued: IssuedTap;
   try {
     issued = await ports.graph.createTemporaryAccessPass(userId, {
-      startDateTime: start.toISOString(),
+      ...(sendStart ? { startDateTime: start.toISOString() } : {}),
       lifetimeInMinutes: plan.lifetimeInMinutes,
       isUsableOnce: plan.isUsableOnce,
     });
@@ -83,7 +89,7 @@ export async function issueTap(ports: WorkflowPorts, ref: OnboardingRef): Promis
     if (isNotFoundYet(err)) return waitOn(ports, ref, 'tap', 'object-replication', `user ${userId} is not visible to the TAP API yet`, err.graph);
     throw err;
   }
-  await record(ports, ref, userId, issued, start, plan.lifetimeInMinutes, plan.isUsableOnce);
+  await record(ports, ref, userId, issued, start, plan.lifetimeInMinutes, plan.isUsableOnce, sendStart);
 }
 
 async function record(
@@ -94,9 +100,13 @@ async function record(
   start: Date,
   plannedLifetime: number,
   plannedOnce: boolean,
+  startSent: boolean,
 ): Promise<void> {
   const tapId = issued.id;
-  const startDateTime = issued.startDateTime || start.toISOString();
+  // A start we sent is Graph's too. One left to Graph ("usable at once") is its clock's now,
+  // the instant this worker saw, less network time; the worker's own keeps the onboarding's
+  // times on one clock (the link's expiry, the expire job).
+  const startDateTime = (startSent && issued.startDateTime) || start.toISOString();
   const lifetime = issued.lifetimeInMinutes || plannedLifetime;
   const expiresAt = new Date(Date.parse(startDateTime) + lifetime * 60_000);
   const sealed = ports.cipher.encrypt(issued.temporaryAccessPass, { employeeId: ref.employeeId, tapId });
