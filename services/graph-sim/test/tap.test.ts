@@ -115,6 +115,15 @@ describe('Temporary Access Pass', () => {
     expect((await c.api(taps(PRIYA)).get()).value[0]).toMatchObject({ isUsable: false, methodUsabilityReason: 'DisabledByPolicy' });
   });
 
+  it('refuses a multi-use pass under a one-time policy (400), as Microsoft documents', async () => {
+    const c = graphClient(sim);
+    sim.control.setTapPolicy({ isUsableOnce: true });
+    const err = await graphError(c.api(taps(PRIYA)).post({ isUsableOnce: false }));
+    expect(err.statusCode).toBe(400);
+    expect(sim.control.taps(PRIYA)).toEqual([]);
+    expect(await c.api(taps(PRIYA)).post({ isUsableOnce: true })).toMatchObject({ isUsableOnce: true });
+  });
+
   it('refuses a start in the past (400), and starts a pass without startDateTime at once', async () => {
     const c = graphClient(sim);
     const past = await graphError(c.api(taps(PRIYA)).post({ startDateTime: new Date(Date.now() - 5_000).toISOString() }));

@@ -82,7 +82,9 @@ export function createTap(state: TenantState, user: UserDefinition, req: TapRequ
   }
   let isUsableOnce = req.isUsableOnce ?? p.isUsableOnce;
   if (p.isUsableOnce && !isUsableOnce) {
-    if (behaviour.oneTimePolicy === 'reject') {
+    // Microsoft's create reference: a multi-use pass "can only be created … if it is allowed by
+    // the policy". Coercing stays available to a tenant file, but is not the default.
+    if ((behaviour.oneTimePolicy ?? 'reject') === 'reject') {
       throw new GraphError(400, 'badRequest', 'The authentication method policy requires a one-time use Temporary Access Pass.');
     }
     isUsableOnce = true;

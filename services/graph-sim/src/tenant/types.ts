@@ -151,7 +151,7 @@ export interface BehaviourDefinition {
   tapPolicyRefusalStatus?: number;
   /** Its error code; default 'badRequest'. */
   tapPolicyRefusalCode?: string;
-  /** Policy isUsableOnce true and a request for a multi-use pass: 'coerce' (create one-time) or 'reject' (400). */
+  /** Policy isUsableOnce true and a request for a multi-use pass: 'reject' (400, the default, as Microsoft documents) or 'coerce' (create one-time). */
   oneTimePolicy?: 'coerce' | 'reject';
   /** How far in the past a TAP's startDateTime may be before the create is refused (400); default 0. */
   tapStartPastToleranceMs?: number;
