@@ -214,7 +214,6 @@ export class OnboardingStore {
     if (this.#recent.size > RECENT_MAX) this.#recent.delete(this.#recent.keys().next().value!);
   }
 
-  /** Moves the current record into the employee's history (rehire) and removes it. */
   /**
    * A cancellation for an employee with no onboarding changes nothing (hr-webhook.md), but it
    * was applied: an older hire.created that HR redelivers after it (its first delivery got a
@@ -225,27 +224,36 @@ export class OnboardingStore {
     await this.#redis.set(this.#keys.cancelWithoutOnboarding(employeeId), JSON.stringify(event), 'PX', CANCEL_WITHOUT_ONBOARDING_TTL_MS);
   }
 
-  async cancelWithoutOnboarding(employeeId: string): Promise<OnboardingRecord['lastEvent'] | null> {
-    const raw = await this.#redis.get(this.#keys.cancelWithoutOnboarding(employeeId));
-    if (raw === null) return null;
-    try {
-      return JSON.parse(raw) as OnboardingRecord['lastEvent'];
-    } catch (err) {
-      throw new CorruptRecordError(this.#keys.cancelWithoutOnboarding(employeeId), err);
+  /**
+   * What an employee with no current record left behind, read in one round trip (every new
+   * hire's first event asks): a cancellation applied while hirepass knew no onboarding, and
+   * the onboarding archived last by a rehire.
+   */
+  async priorOf(employeeId: string): Promise<{ cancelled: OnboardingRecord['lastEvent'] | null; archived: OnboardingRecord | null }> {
+    const cancelKey = this.#keys.cancelWithoutOnboarding(employeeId);
+    const historyKey = this.#keys.history(employeeId);
+    const [[getErr, cancelRaw], [indexErr, archivedRaw]] = (await this.#redis.pipeline().get(cancelKey).lindex(historyKey, 0).exec()) as [
+      [Error | null, string | null],
+      [Error | null, string | null],
+    ];
+    if (getErr) throw getErr;
+    if (indexErr) throw indexErr;
+    let cancelled: OnboardingRecord['lastEvent'] | null = null;
+    if (cancelRaw !== null) {
+      try {
+        cancelled = JSON.parse(cancelRaw) as OnboardingRecord['lastEvent'];
+      } catch (err) {
+        throw new CorruptRecordError(cancelKey, err);
+      }
     }
+    return { cancelled, archived: archivedRaw === null ? null : parseRecord(historyKey, archivedRaw) };
   }
 
+  /** Moves the current record into the employee's history (rehire) and removes it. */
   async archive(employeeId: string): Promise<void> {
     const key = this.#keys.onboarding(employeeId);
     this.#recent.delete(key);
     await this.#archive(key, this.#keys.onboardingIndex, this.#keys.history(employeeId), this.#keys.onboardingStatusCounts, employeeId);
-  }
-
-  /** The onboarding archived last (by a rehire), or null. */
-  async lastArchived(employeeId: string): Promise<OnboardingRecord | null> {
-    const key = this.#keys.history(employeeId);
-    const raw = await this.#redis.lindex(key, 0);
-    return raw === null ? null : parseRecord(key, raw);
   }
 
   async history(employeeId: string): Promise<OnboardingRecord[]> {

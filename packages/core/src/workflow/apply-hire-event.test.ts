@@ -295,22 +295,21 @@ describe('onboarding jobs end to end (core only)', () => {
     await runPrepare(base, (await current(base, hire.employeeId)).ref);
     const sent = (await current(base, hire.employeeId)).r;
     expect(sent.reveal?.state).toBe('active');
-    // The links store fails on its second end() of the job: after the record write, as a
-    // worker killed there, or Redis lost for a moment, would leave it.
-    let ends = 0;
-    const links = new Proxy(base.links, {
+    // The job dies right after the record write (its next Redis call fails), as a worker
+    // killed there, or Redis lost for a moment, would leave it.
+    const audit = new Proxy(base.audit, {
       get(target, prop) {
-        if (prop === 'end') {
-          return async (...args: Parameters<typeof target.end>) => {
-            if (++ends === 2) throw new Error('connection lost');
-            return target.end(...args);
+        if (prop === 'append') {
+          return async (...args: Parameters<typeof target.append>) => {
+            if (args[0].action === 'event.applied') throw new Error('connection lost');
+            return target.append(...args);
           };
         }
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-    const ports = { ...base, links };
+    const ports = { ...base, audit };
     const change = eventJob({ type: 'hire.updated', timestamp: at(-1000), data: { ...hire, managerUserPrincipalName: 'alex.morgan@contoso.com' } });
     await expect(applyHireEvent(ports, change)).rejects.toThrow('connection lost');
     expect((await ports.links.peek(sent.reveal!.tokenHash, new Date()))?.state).toBe('revoked');

@@ -31,8 +31,9 @@ export async function applyHireEvent(ports: WorkflowPorts, job: ApplyHireEventJo
     return nothing('older event ignored');
   }
 
-  if (!current) {
-    const cancelled = await ports.store.cancelWithoutOnboarding(employeeId);
+  const prior = current ? null : await ports.store.priorOf(employeeId);
+  if (prior) {
+    const { cancelled } = prior;
     // The same cancellation again (an attempt that died after applying it): done already.
     if (cancelled?.eventId === eventId) return nothing('cancel for unknown employee');
     if (cancelled && isOlder(job, cancelled)) {
@@ -62,8 +63,7 @@ export async function applyHireEvent(ports: WorkflowPorts, job: ApplyHireEventJo
   if (!current) {
     // No record but an archived one: a rehire that died between the archive and the create.
     // Its take-over is redone here (leftAtGraph below), so nothing the old one owed is lost.
-    const archived = await ports.store.lastArchived(employeeId);
-    return create(ports, data, job, archived ? leftAtGraph(archived) : undefined);
+    return create(ports, data, job, prior?.archived ? leftAtGraph(prior.archived) : undefined);
   }
   if (event.type === 'hire.created' && (current.status === 'cancelled' || current.expiry)) {
     // Rehire: the earlier onboarding stays readable in the history. What its cancel job had
@@ -275,13 +275,14 @@ function applyUpdate(x: OnboardingRecord, current: OnboardingRecord, hire: HireD
 
 /**
  * Ends the links and drops the sealed passcodes a change takes away. Done before the record
- * write (and again after it, for what a reveal in between changed; both calls are idempotent):
- * a crash between the two then leaves no old link usable, since a re-run of the event finds it
- * applied and only adds its follow-ups, and a reveal cannot slip in after the record moved on.
+ * write, as the record read at the start says: a crash between the two then leaves no old link
+ * usable, since a re-run of the event finds it applied and only adds its follow-ups, and a
+ * reveal cannot slip in after the record moved on. After the write, only what the written
+ * record adds to that (a reveal in between changed it) is taken away too; `done` skips the rest.
  */
-async function takeAway(ports: WorkflowPorts, employeeId: string, ends: Ends, at: Date): Promise<void> {
-  for (const hash of ends.revokeLinks) await ports.links.end(hash, 'revoked', at);
-  for (const tapId of ends.dropPasscodes) await ports.links.dropPasscode(employeeId, tapId);
+async function takeAway(ports: WorkflowPorts, employeeId: string, ends: Ends, at: Date, done?: Ends): Promise<void> {
+  for (const hash of ends.revokeLinks) if (!done?.revokeLinks.includes(hash)) await ports.links.end(hash, 'revoked', at);
+  for (const tapId of ends.dropPasscodes) if (!done?.dropPasscodes.includes(tapId)) await ports.links.dropPasscode(employeeId, tapId);
 }
 
 const copyOf = (r: OnboardingRecord): OnboardingRecord => JSON.parse(JSON.stringify(r)) as OnboardingRecord;
@@ -303,7 +304,7 @@ async function update(ports: WorkflowPorts, current: OnboardingRecord, hire: Hir
     return applyHireEvent(ports, job);
   }
   const at = ports.clock.now();
-  await takeAway(ports, written.employeeId, ends, at);
+  await takeAway(ports, written.employeeId, ends, at, preview ?? undefined);
   await auditFor(ports, written, 'event.applied', 'success', {
     eventId: job.eventId,
     detail: ends.changes.length ? `changed: ${ends.changes.join(', ')}${ends.oldGeneration !== null ? `; re-planned as generation ${written.generation}` : ''}` : 'no change',
@@ -339,7 +340,7 @@ async function cancel(ports: WorkflowPorts, current: OnboardingRecord, job: Appl
     return x;
   });
   if (!written || written.lastEvent.eventId !== job.eventId) return applyHireEvent(ports, job);
-  await takeAway(ports, written.employeeId, ends, now);
+  await takeAway(ports, written.employeeId, ends, now, preview);
   await auditFor(ports, written, 'onboarding.cancelled', 'success', { eventId: job.eventId, detail: reason ? `reason: ${reason}` : 'cancelled by HR' });
   if (ends.revokeLinks.length) await auditFor(ports, written, 'link.revoked', 'success', { eventId: job.eventId, detail: 'reveal link revoked by the cancellation' });
   return {
