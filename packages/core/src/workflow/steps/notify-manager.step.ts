@@ -5,7 +5,7 @@ import { renderNoticeMail, type NoticeInput } from '../../notice/notice-mail';
 import type { OnboardingRef, WorkflowPorts } from '../ports';
 import { addWarning, auditFor, clearAttention, loadCurrent, removeWarningsStartingWith, stepDone, updateCurrent } from '../record-ops';
 import { isAmbiguousWriteFailure } from './graph-outcomes';
-import { NAMED_MANAGER_MISSING_PREFIX, NO_MANAGER_WARNING, namedManagerMissingWarning } from './resolve-user.step';
+import { NAMED_MANAGER_MISSING_PREFIX, NO_MANAGER_WARNING, namedManager, namedManagerMissingWarning } from './resolve-user.step';
 
 export const NOTICE_UNKNOWN_ATTENTION = 'notice may not have been sent; re-issue to send a new link';
 export const NO_MANAGER_ATTENTION = 'no manager to notify: set managerUserPrincipalName or the manager in Entra, then retry';
@@ -148,7 +148,7 @@ async function markUnknown(ports: WorkflowPorts, ref: OnboardingRef, why: string
 async function lookUpManagerAgain(ports: WorkflowPorts, ref: OnboardingRef, r: OnboardingRecord): Promise<OnboardingRecord> {
   if (!r.entra.userId) return r;
   const namedUpn = r.hire.managerUserPrincipalName;
-  const named = namedUpn ? await ports.graph.getUser(namedUpn) : null;
+  const named = await namedManager(ports, namedUpn);
   if (!named && r.entra.managerAddress) return r;
   const manager = named ?? (await ports.graph.getManager(r.entra.userId));
   if (!manager) return r;

@@ -85,7 +85,7 @@ export async function resolveUser(ports: WorkflowPorts, ref: OnboardingRef): Pro
 }
 
 /** The manager named in the event, looked up for their mail; null when none is named or found. */
-async function namedManager(ports: WorkflowPorts, managerUpn: string | undefined): Promise<DirectoryUser | null> {
+export async function namedManager(ports: WorkflowPorts, managerUpn: string | undefined): Promise<DirectoryUser | null> {
   if (!managerUpn) return null;
   const named = await ports.graph.getUser(managerUpn);
   if (!named) ports.log.warn({ managerUpn }, 'manager named in the HR event does not exist in Entra; trying the Entra manager');
